@@ -1,0 +1,80 @@
+"""pipekit: one pipeline.toml for a project's automation.
+
+This module is the plugin-author API and nothing else. Names are loaded on first use so
+that ``pipekit --version`` and a plain ``pipekit run`` import none of them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pipekit._version import __version__
+
+if TYPE_CHECKING:
+    from pipekit.command import Command
+    from pipekit.emitting import EmitPlan, Emitter, PlanTask
+    from pipekit.errors import ConfigError, PipekitError, PluginError, StepFailed
+    from pipekit.events import TaskResult
+    from pipekit.model import Pipeline, Task
+    from pipekit.registry import Registry
+    from pipekit.steps import NoOptions, ProjectScan, Proposal, StepContext, StepKind
+
+    hookimpl: Any
+
+__all__ = [
+    "Command",
+    "ConfigError",
+    "EmitPlan",
+    "Emitter",
+    "NoOptions",
+    "PipekitError",
+    "Pipeline",
+    "PlanTask",
+    "PluginError",
+    "ProjectScan",
+    "Proposal",
+    "Registry",
+    "StepContext",
+    "StepFailed",
+    "StepKind",
+    "Task",
+    "TaskResult",
+    "__version__",
+    "hookimpl",
+]
+
+_LAZY = {
+    "Command": "pipekit.command",
+    "ConfigError": "pipekit.errors",
+    "EmitPlan": "pipekit.emitting",
+    "Emitter": "pipekit.emitting",
+    "NoOptions": "pipekit.steps",
+    "PipekitError": "pipekit.errors",
+    "Pipeline": "pipekit.model",
+    "PlanTask": "pipekit.emitting",
+    "PluginError": "pipekit.errors",
+    "ProjectScan": "pipekit.steps",
+    "Proposal": "pipekit.steps",
+    "Registry": "pipekit.registry",
+    "StepContext": "pipekit.steps",
+    "StepFailed": "pipekit.errors",
+    "StepKind": "pipekit.steps",
+    "Task": "pipekit.model",
+    "TaskResult": "pipekit.events",
+    "hookimpl": "pipekit.hookimpl",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pipekit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

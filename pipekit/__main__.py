@@ -1,0 +1,5 @@
+"""``python -m pipekit``."""
+
+from pipekit.cli import run
+
+run()

@@ -1,0 +1,122 @@
+"""The command line: parses arguments, dispatches to a command, prints errors, exits.
+
+The only module that exits; with the console, the only one that prints.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+
+    from pipekit.errors import PipekitError
+
+
+def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    import argparse
+
+    default = argparse.SUPPRESS if suppress else None
+    g = parser.add_argument_group("global options")
+    g.add_argument("-f", "--file", metavar="FILE", default=default, help="use FILE as pipeline.toml")
+    g.add_argument("-C", "--directory", metavar="DIR", default=default, help="change to DIR first")
+    g.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="show tracebacks for plugin errors",
+    )
+    g.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default=argparse.SUPPRESS if suppress else "auto",
+        help="colour output (default auto; NO_COLOR / FORCE_COLOR are honoured)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import argparse
+    import importlib
+
+    from pipekit._version import __version__
+    from pipekit.commands import COMMANDS
+
+    parser = argparse.ArgumentParser(
+        prog="pipekit",
+        description="Run the tasks of pipeline.toml: in parallel, skipping what is up to date.",
+        epilog="Run `pipekit COMMAND --help` for a command's options. Docs: docs/ in the project.",
+    )
+    parser.add_argument("--version", action="version", version=f"pipekit {__version__}")
+    _add_globals(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
+        module.add_arguments(p)
+        _add_globals(p, suppress=True)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def _fast_version(argv: list[str]) -> bool:
+    if argv == ["--version"]:
+        from pipekit._version import __version__
+
+        sys.stdout.write(f"pipekit {__version__}\n")
+        return True
+    return False
+
+
+def report(exc: PipekitError, verbose: bool) -> None:
+    from pipekit.errors import ConfigError, PluginError
+
+    if verbose and isinstance(exc, PluginError) and exc.traceback_text:
+        sys.stderr.write(exc.traceback_text)
+    text = exc.render()
+    sys.stderr.write((text if isinstance(exc, ConfigError) else f"pipekit: error: {text}") + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``pipekit`` command; returns the exit status."""
+    args_list = sys.argv[1:] if argv is None else argv
+    if _fast_version(args_list):
+        return 0
+    from pipekit.errors import PipekitError
+    from pipekit.exitcodes import ExitCode
+    from pipekit.invocation import Invocation
+
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help()
+        return ExitCode.USAGE
+    inv = Invocation(
+        file=args.file,
+        directory=args.directory,
+        verbose=args.verbose,
+        color=args.color,
+    )
+    try:
+        return int(args._module.main(args, inv))
+    except PipekitError as exc:
+        report(exc, args.verbose)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("pipekit: interrupted\n")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return ExitCode.OK
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

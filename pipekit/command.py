@@ -1,0 +1,76 @@
+"""Commands as data: what a step kind returns and the runner, dry run, state and emitters use."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Command:
+    """One command of a task.
+
+    Exactly one of ``argv`` (a program and its arguments, quoted for you), ``script`` (shell
+    text, run as is) or ``call`` (``"module:function"`` run inside a pipekit worker process with
+    ``args`` as keyword arguments: for steps that need Python at run time, such as the Docker
+    SDK) is set. ``env`` adds variables for this command only; ``cwd`` is relative to the
+    pipeline's folder (default: the task's cwd).
+    """
+
+    argv: tuple[str, ...] = ()
+    script: str | None = None
+    call: str | None = None
+    args: Mapping[str, Any] = field(default_factory=dict)
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+
+    def __init__(
+        self,
+        argv: tuple[str, ...] | list[str] = (),
+        *,
+        script: str | None = None,
+        call: str | None = None,
+        args: Mapping[str, Any] | None = None,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> None:
+        set_ = sum(bool(x) for x in (argv, script, call))
+        if set_ != 1:
+            raise ValueError("a Command needs exactly one of argv, script or call")
+        object.__setattr__(self, "argv", tuple(argv))
+        object.__setattr__(self, "script", script)
+        object.__setattr__(self, "call", call)
+        object.__setattr__(self, "args", dict(args or {}))
+        object.__setattr__(self, "env", dict(env or {}))
+        object.__setattr__(self, "cwd", cwd)
+
+    @classmethod
+    def shell(cls, script: str, **kwargs: Any) -> Command:
+        """A command given as shell text (what a ``run`` entry is)."""
+        return cls(script=script, **kwargs)
+
+    @property
+    def needs_pipekit(self) -> bool:
+        """True when this command runs Python code of a plugin, so only pipekit can run it."""
+        return self.call is not None
+
+    def shell_text(self) -> str:
+        """The command as a person would type it (for argv: quoted only where needed)."""
+        if self.script is not None:
+            return self.script
+        if self.call is not None:
+            return f"<pipekit step {self.call}>"
+        return shlex.join(self.argv)
+
+    def identity(self) -> tuple[object, ...]:
+        """What the up-to-date state fingerprints: everything that changes what runs."""
+        return (
+            self.argv,
+            self.script,
+            self.call,
+            sorted((k, repr(v)) for k, v in self.args.items()),
+            sorted(self.env.items()),
+            self.cwd,
+        )

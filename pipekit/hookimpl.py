@@ -1,0 +1,7 @@
+"""The marker plugins put on their hook implementations: ``@pipekit.hookimpl``."""
+
+from __future__ import annotations
+
+import pluggy
+
+hookimpl = pluggy.HookimplMarker("pipekit")

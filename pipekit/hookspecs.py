@@ -1,0 +1,89 @@
+"""Every hook a pipekit plugin can implement, and nothing else.
+
+Hooks are called by keyword: an implementation takes only the arguments it needs, so a new
+argument never breaks an old plugin. Implement them with ``@pipekit.hookimpl``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from pipekit.emitting import Emitter
+    from pipekit.events import TaskResult
+    from pipekit.model import Pipeline, Task
+    from pipekit.command import Command
+    from pipekit.registry import Registry
+    from pipekit.steps import StepKind
+
+hookspec = pluggy.HookspecMarker("pipekit")
+
+
+@hookspec
+def pipekit_register_step_kinds(registry: Registry[StepKind]) -> None:
+    """Add the step kinds this plugin provides with ``registry.add(MyStep())``.
+
+    Called once per invocation, before pipeline.toml's ``uses`` are resolved. A name that
+    another plugin already registered is an error naming both plugins.
+
+    :param registry: the step-kind registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pipekit_register_emitters(registry: Registry[Emitter]) -> None:
+    """Add the emitters this plugin provides with ``registry.add(MyEmitter())``.
+
+    Called once per invocation, before ``pipekit emit`` looks up its emitter and before
+    top-level tables of pipeline.toml that emitters own (``config_table``) are validated.
+
+    :param registry: the emitter registry.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pipekit_run_started(pipeline: Pipeline, tasks: list[str], dry_run: bool) -> None:
+    """Notification: ``pipekit run`` is about to start ``tasks`` (in a topological order).
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pipekit_before_task(task: Task, commands: list[Command]) -> None:
+    """Notification: ``task`` is about to run ``commands`` (not called for skipped tasks).
+
+    Runs in pipekit's process, on the scheduler's path: keep it quick.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pipekit_after_task(task: Task, result: TaskResult) -> None:
+    """Notification: ``task`` ended; ``result.status`` says how (ok, failed, skipped, ...).
+
+    Called for every selected task, including skipped and up-to-date ones.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def pipekit_run_finished(results: list[TaskResult], exit_code: int) -> None:
+    """Notification: the run is over; ``exit_code`` is what pipekit will exit with.
+
+    .. versionadded:: 0.1
+    """
+
+
+HOOK_NAMES: frozenset[str] = frozenset(
+    name for name in list(globals()) if name.startswith("pipekit_")
+)
+

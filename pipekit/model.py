@@ -1,0 +1,174 @@
+"""The pipeline as data: tasks and their settings, after validation. No I/O here.
+
+Plain ``__slots__`` classes rather than dataclasses: this module is on the start-up path
+of every ``pipekit run`` and ``dataclasses`` costs more to import than the whole model.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+
+class Task:
+    """One task of pipeline.toml.
+
+    ``run`` holds shell scripts run in order; ``uses``/``with_`` name a step kind and its raw
+    options (validated against the step kind when plugins are loaded). ``env`` values are raw:
+    ``${VAR}`` and ``${VAR:-default}`` are expanded from the caller's environment at run time.
+    """
+
+    __slots__ = (
+        "cwd",
+        "deps",
+        "description",
+        "env",
+        "name",
+        "outputs",
+        "run",
+        "sources",
+        "timeout",
+        "uses",
+        "with_",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        run: tuple[str, ...] = (),
+        uses: str | None = None,
+        with_: Mapping[str, object] | None = None,
+        deps: tuple[str, ...] = (),
+        sources: tuple[str, ...] = (),
+        outputs: tuple[str, ...] = (),
+        env: tuple[tuple[str, str], ...] = (),
+        cwd: str | None = None,
+        timeout: float | None = None,
+        description: str = "",
+    ) -> None:
+        self.name = name
+        self.run = run
+        self.uses = uses
+        self.with_: dict[str, object] = dict(with_ or {})
+        self.deps = deps
+        self.sources = sources
+        self.outputs = outputs
+        self.env = env
+        self.cwd = cwd
+        self.timeout = timeout
+        self.description = description
+
+    @property
+    def incremental(self) -> bool:
+        """True when the task can be skipped as up to date (it declares sources or outputs)."""
+        return bool(self.sources or self.outputs)
+
+    def to_tuple(self) -> tuple[object, ...]:
+        """A marshal-friendly form, for the parsed-pipeline cache."""
+        return (
+            self.name,
+            self.run,
+            self.uses,
+            self.with_,
+            self.deps,
+            self.sources,
+            self.outputs,
+            self.env,
+            self.cwd,
+            self.timeout,
+            self.description,
+        )
+
+    @classmethod
+    def from_tuple(cls, t: tuple[object, ...]) -> Task:
+        task = cls.__new__(cls)
+        (
+            task.name,
+            task.run,
+            task.uses,
+            task.with_,
+            task.deps,
+            task.sources,
+            task.outputs,
+            task.env,
+            task.cwd,
+            task.timeout,
+            task.description,
+        ) = t  # type: ignore[assignment]
+        return task
+
+    def __repr__(self) -> str:
+        return f"Task({self.name!r})"
+
+
+class Pipeline:
+    """A validated pipeline.toml: its tasks in file order and the pipeline-wide settings.
+
+    ``tables`` holds the other top-level tables (such as ``[ci]``) raw; the plugin that
+    claims a table validates it.
+    """
+
+    __slots__ = ("default", "env", "name", "path", "plugins", "tables", "tasks")
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        name: str,
+        default: tuple[str, ...],
+        plugins: tuple[str, ...],
+        env: tuple[tuple[str, str], ...],
+        tasks: dict[str, Task],
+        tables: dict[str, object] | None = None,
+    ) -> None:
+        self.path = path  # absolute path of pipeline.toml
+        self.name = name
+        self.default = default
+        self.plugins = plugins
+        self.env = env
+        self.tasks = tasks
+        self.tables: dict[str, object] = tables or {}
+
+    @property
+    def root(self) -> str:
+        """The folder holding pipeline.toml: sources, outputs and cwd are relative to it."""
+        import os.path
+
+        return os.path.dirname(self.path)
+
+    @property
+    def needs_plugins(self) -> bool:
+        """True when loading the pipeline fully needs the plugin manager."""
+        return bool(self.plugins) or any(t.uses for t in self.tasks.values())
+
+    def to_tuple(self) -> tuple[object, ...]:
+        return (
+            self.path,
+            self.name,
+            self.default,
+            self.plugins,
+            self.env,
+            tuple(t.to_tuple() for t in self.tasks.values()),
+            self.tables,
+        )
+
+    @classmethod
+    def from_tuple(cls, t: tuple[object, ...]) -> Pipeline:
+        path, name, default, plugins, env, tasks, tables = t
+        from_tuple = Task.from_tuple
+        task_map = {}
+        for raw in tasks:  # type: ignore[attr-defined]
+            task = from_tuple(raw)
+            task_map[task.name] = task
+        return cls(
+            path,  # type: ignore[arg-type]
+            name=name,  # type: ignore[arg-type]
+            default=default,  # type: ignore[arg-type]
+            plugins=plugins,  # type: ignore[arg-type]
+            env=env,  # type: ignore[arg-type]
+            tasks=task_map,
+            tables=tables,  # type: ignore[arg-type]
+        )

@@ -1,0 +1,65 @@
+"""A cache of validated pipelines keyed on pipeline.toml's content, so no-op runs skip TOML.
+
+Lives in the user's cache folder (``$PIPEKIT_CACHE_DIR``, else ``$XDG_CACHE_HOME/pipekit``,
+else ``~/.cache/pipekit``), never in ``.pipekit/``: reading commands must not write state.
+Any problem reading or writing it just means parsing again. ``PIPEKIT_NO_CACHE=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+
+from pipekit._version import __version__
+from pipekit.model import Pipeline
+
+_FORMAT = 1
+
+
+def cache_dir() -> str:
+    explicit = os.environ.get("PIPEKIT_CACHE_DIR")
+    if explicit:
+        return explicit
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "pipekit")
+
+
+def digest(data: bytes) -> bytes:
+    try:
+        from _blake2 import blake2b
+    except ImportError:  # pragma: no cover - CPython always has it
+        from hashlib import blake2b
+    return blake2b(data, digest_size=20).digest()
+
+
+def _entry(path: str) -> str:
+    name = digest(path.encode("utf-8", "surrogateescape")).hex()
+    return os.path.join(cache_dir(), "pipelines", name)
+
+
+def get(path: str, data: bytes) -> Pipeline | None:
+    if os.environ.get("PIPEKIT_NO_CACHE"):
+        return None
+    try:
+        with open(_entry(path), "rb") as f:
+            fmt, version, key, body = marshal.loads(f.read())
+        if fmt != _FORMAT or version != __version__ or key != digest(data):
+            return None
+        return Pipeline.from_tuple(body)
+    except Exception:  # missing, truncated, foreign: parse again
+        return None
+
+
+def put(path: str, data: bytes, pipeline: Pipeline) -> None:
+    if os.environ.get("PIPEKIT_NO_CACHE"):
+        return
+    entry = _entry(path)
+    try:
+        blob = marshal.dumps((_FORMAT, __version__, digest(data), pipeline.to_tuple()))
+        os.makedirs(os.path.dirname(entry), exist_ok=True)
+        tmp = f"{entry}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, entry)
+    except (OSError, ValueError):
+        pass  # an unwritable cache only costs speed

@@ -1,0 +1,73 @@
+"""Registries handed to ``pipekit_register_*`` hooks: built-ins and third parties add alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Generic, Protocol, TypeVar
+
+from pipekit.errors import PluginError
+
+
+class _Named(Protocol):
+    name: str
+
+
+T = TypeVar("T", bound=_Named)
+
+
+class Registry(Generic[T]):
+    """Named items (step kinds or emitters), each remembered with the plugin that added it."""
+
+    def __init__(self, kind: str, base: type) -> None:
+        self.kind = kind  # "step kind" / "emitter", for messages
+        self._base = base
+        self._items: dict[str, T] = {}
+        self._owners: dict[str, str] = {}
+        self._current: str = "plugin '<unknown>'"  # the label of the plugin now registering
+
+    def add(self, item: T) -> None:
+        """Add ``item`` (an instance of the plugin type) under ``item.name``."""
+        owner = self._current
+        if not isinstance(item, self._base):
+            raise PluginError(
+                f"{owner} registered {item!r} as a {self.kind}, "
+                f"but it is not a {self._base.__module__}.{self._base.__qualname__}",
+                plugin=owner,
+            )
+        name = getattr(item, "name", None)
+        if not isinstance(name, str) or not name:
+            raise PluginError(
+                f"{owner} registered a {self.kind} without a name "
+                f"({type(item).__qualname__}.name must be a non-empty string)",
+                plugin=owner,
+            )
+        if name in self._items:
+            raise PluginError(
+                f"{self.kind} '{name}' is registered by two plugins: "
+                f"{self._owners[name]} and {owner}",
+                plugin=owner,
+                hint="uninstall one of them, or disable one with PIPEKIT_DISABLE_PLUGINS=NAME",
+            )
+        self._items[name] = item
+        self._owners[name] = owner
+
+    def get(self, name: str) -> T | None:
+        return self._items.get(name)
+
+    def owner(self, name: str) -> str:
+        return self._owners[name]
+
+    def names(self) -> list[str]:
+        return sorted(self._items)
+
+    def by_owner(self, owner: str) -> list[str]:
+        return sorted(n for n, o in self._owners.items() if o == owner)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._items

@@ -1,0 +1,90 @@
+"""Step kinds: the plugin type behind ``uses = "..."``. They describe commands, never run them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from pipekit.command import Command
+    from pipekit.model import Pipeline
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoOptions:
+    """The options of a step kind that takes none."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StepContext:
+    """What a step kind may know about the task it expands.
+
+    ``root`` is the pipeline's folder; ``pipeline`` the whole validated pipeline (read only).
+    """
+
+    task: str
+    root: Path
+    pipeline: Pipeline
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProjectScan:
+    """What ``pipekit init`` found in a folder, handed to every step kind's ``propose``."""
+
+    root: Path
+    files: frozenset[str]  # relative paths of the files in the folder (a few levels deep)
+
+    def has(self, *names: str) -> bool:
+        return any(n in self.files for n in names)
+
+    def matching(self, suffix: str) -> list[str]:
+        return sorted(f for f in self.files if f.endswith(suffix))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Proposal:
+    """A task that a step kind proposes for ``pipekit init``.
+
+    ``with_`` holds only the options that differ from the defaults; ``comment`` is written
+    above the task in the generated pipeline.toml.
+    """
+
+    task: str
+    with_: dict[str, Any]
+    deps: tuple[str, ...] = ()
+    comment: str = ""
+    order: int = 50  # lower comes first in the file
+
+
+class StepKind:
+    """Base class of every step kind, built-in or third-party.
+
+    Subclass it, set ``name`` and ``options`` (a frozen dataclass whose fields are the ``with``
+    keys, with types and defaults: the core validates the user's table against it), and
+    implement :meth:`expand`. Register an instance in ``pipekit_register_step_kinds``.
+    """
+
+    name: ClassVar[str]
+    options: ClassVar[type[Any]] = NoOptions
+    description: ClassVar[str] = ""
+    #: True for steps that only prepare the environment (install): the GitHub emitter
+    #: repeats them as steps in every job that needs them instead of giving them a job.
+    prepares_environment: ClassVar[bool] = False
+
+    def expand(self, options: Any, ctx: StepContext) -> Sequence[Command]:
+        """Return the commands this step runs, in order. Pure: no I/O, no processes."""
+        raise NotImplementedError
+
+    def sources(self, options: Any, ctx: StepContext) -> Sequence[str]:
+        """Globs this step reads, added to the task's ``sources`` for the up-to-date check."""
+        return ()
+
+    def outputs(self, options: Any, ctx: StepContext) -> Sequence[str]:
+        """Files this step writes, added to the task's ``outputs``."""
+        return ()
+
+    def propose(self, project: ProjectScan) -> Proposal | None:
+        """Propose a task for ``pipekit init`` in ``project``, or None."""
+        return None
