@@ -32,6 +32,8 @@ class PlanTask:
     uses: str | None
     options: Any = None
     prepares_environment: bool = False
+    #: what a plugin's ``pipekit_emit_task`` returned for this emitter (None: render commands)
+    rendering: Any = None
 
     @property
     def needs_pipekit(self) -> bool:

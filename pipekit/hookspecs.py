@@ -6,12 +6,12 @@ argument never breaks an old plugin. Implement them with ``@pipekit.hookimpl``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 if TYPE_CHECKING:
-    from pipekit.emitting import Emitter
+    from pipekit.emitting import Emitter, PlanTask
     from pipekit.events import TaskResult
     from pipekit.model import Pipeline, Task
     from pipekit.command import Command
@@ -78,6 +78,27 @@ def pipekit_after_task(task: Task, result: TaskResult) -> None:
 @hookspec
 def pipekit_run_finished(results: list[TaskResult], exit_code: int) -> None:
     """Notification: the run is over; ``exit_code`` is what pipekit will exit with.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def pipekit_emit_task(emitter: str, task: PlanTask) -> Any | None:
+    """Render ``task`` for emitter ``emitter`` yourself, instead of its commands.
+
+    Called while an emit plan is built, for every task, until one plugin returns something
+    other than None. A step kind's plugin uses it to render its own steps the way each
+    target does best. What to return depends on the emitter:
+
+    - ``"makefile"``: a list of :class:`pipekit.Command` to put in the recipe instead.
+    - ``"github"``: a list of workflow step mappings (``{"name": ..., "uses": ..., "with": ...}``)
+      to use instead of the task's run steps; actions must be pinned to full commit SHAs.
+
+    The result is handed to the emitter as ``PlanTask.rendering``.
+
+    :param emitter: the emitter's name.
+    :param task: the task, with its step already expanded into commands.
 
     .. versionadded:: 0.1
     """

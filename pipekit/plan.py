@@ -44,6 +44,8 @@ def build_plan(
     names = topological(pipeline, set(pipeline.tasks))
     steps = resolve_steps(pipeline, plugins, names)
     global_env = dict(pipeline.env)
+    import dataclasses
+
     tasks = []
     for name in names:
         task = pipeline.tasks[name]
@@ -65,6 +67,9 @@ def build_plan(
                 prepares_environment=step.prepares_environment if step else False,
             )
         )
+        rendering = plugins.emit_task(emitter.name, tasks[-1])
+        if rendering is not None:
+            tasks[-1] = dataclasses.replace(tasks[-1], rendering=rendering)
     out_dir = os.path.dirname(os.path.abspath(output_path))
     source = os.path.relpath(pipeline.path, out_dir)
     owner = plugins.emitters.owner(emitter.name)

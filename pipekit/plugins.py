@@ -24,6 +24,7 @@ from pipekit.steps import StepKind
 
 if TYPE_CHECKING:
     from pipekit.command import Command
+    from pipekit.emitting import PlanTask
     from pipekit.events import TaskResult
     from pipekit.model import Pipeline, Task
 
@@ -215,6 +216,19 @@ class Plugins:
 
     def run_finished(self, results: list[TaskResult], exit_code: int) -> None:
         self._each("pipekit_run_finished", {"results": results, "exit_code": exit_code})
+
+    def emit_task(self, emitter: str, task: PlanTask) -> Any:
+        """The first non-None ``pipekit_emit_task`` result for ``task``, or None."""
+        caller = self.pm.hook.pipekit_emit_task
+        for impl in caller.get_hookimpls()[::-1]:
+            kwargs = {"emitter": emitter, "task": task}
+            try:
+                result = impl.function(*[kwargs[a] for a in impl.argnames])
+            except Exception as exc:
+                raise self._fail(impl.plugin_name, "pipekit_emit_task", exc, f" for task '{task.name}'") from None
+            if result is not None:
+                return result
+        return None
 
     @property
     def observes_tasks(self) -> bool:
