@@ -15,11 +15,10 @@ if TYPE_CHECKING:
     from pipekit.emitting import EmitPlan, Emitter, PlanTask
     from pipekit.errors import ConfigError, PipekitError, PluginError, StepFailed
     from pipekit.events import TaskResult
+    from pipekit.hookimpl import hookimpl
     from pipekit.model import Pipeline, Task
     from pipekit.registry import Registry
     from pipekit.steps import NoOptions, ProjectScan, Proposal, StepContext, StepKind
-
-    hookimpl: Any
 
 __all__ = [
     "Command",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import shlex
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+# A word the shell may expand as a glob: glob characters and otherwise only characters that
+# need no quoting. Anything else (spaces, quotes, $) is quoted and reaches the program as is.
+_GLOB_WORD = re.compile(r"[\w@%+=:,./*?\[\]-]*[*?\[][\w@%+=:,./*?\[\]-]*")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +55,21 @@ class Command:
     def shell(cls, script: str, **kwargs: Any) -> Command:
         """A command given as shell text (what a ``run`` entry is)."""
         return cls(script=script, **kwargs)
+
+    @classmethod
+    def words(cls, words: Sequence[str], **kwargs: Any) -> Command:
+        """A command given as words, like ``argv``, where globs stay globs.
+
+        A word such as ``*.py`` or ``tests/test_*.py`` reaches the shell unquoted, so the shell
+        expands it exactly as when a person types ``black *.py`` (in ``pipekit run`` and in the
+        emitted Makefile alike); every other word is quoted where needed. Without a glob word
+        this is the same as ``Command(words)``.
+        """
+        words = tuple(words)
+        if not any(_GLOB_WORD.fullmatch(w) for w in words):
+            return cls(words, **kwargs)
+        text = " ".join(w if _GLOB_WORD.fullmatch(w) else shlex.quote(w) for w in words)
+        return cls(script=text, **kwargs)
 
     @property
     def needs_pipekit(self) -> bool:

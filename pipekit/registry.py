@@ -9,7 +9,8 @@ from pipekit.errors import PluginError
 
 
 class _Named(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
 
 T = TypeVar("T", bound=_Named)

@@ -37,10 +37,35 @@ class ProjectScan:
     files: frozenset[str]  # relative paths of the files in the folder (a few levels deep)
 
     def has(self, *names: str) -> bool:
+        """True when one of the files ``names`` (relative paths) exists."""
         return any(n in self.files for n in names)
 
+    def has_dir(self, name: str) -> bool:
+        """True when the folder ``name`` holds at least one file."""
+        prefix = name.rstrip("/") + "/"
+        return any(f.startswith(prefix) for f in self.files)
+
     def matching(self, suffix: str) -> list[str]:
+        """The files whose path ends with ``suffix``, sorted."""
         return sorted(f for f in self.files if f.endswith(suffix))
+
+    def read(self, name: str) -> str:
+        """The text of the file ``name``, or "" when it is missing or unreadable."""
+        try:
+            return (self.root / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+
+    def declares(self, package: str) -> bool:
+        """True when requirements*.txt or pyproject.toml names ``package`` (a textual check)."""
+        import re
+
+        pattern = re.compile(
+            rf"(?im)(?:^|[\"'\s]){re.escape(package)}\s*(?:[<>=!~\[;,\"']|$)"
+        )
+        names = [f for f in self.files if "/" not in f and f.startswith("requirements")]
+        names += ["pyproject.toml"] if "pyproject.toml" in self.files else []
+        return any(pattern.search(self.read(n)) for n in names)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -56,6 +81,7 @@ class Proposal:
     deps: tuple[str, ...] = ()
     comment: str = ""
     order: int = 50  # lower comes first in the file
+    in_all: bool = True  # the generated ``all`` task depends on it
 
 
 class StepKind:
@@ -85,6 +111,6 @@ class StepKind:
         """Files this step writes, added to the task's ``outputs``."""
         return ()
 
-    def propose(self, project: ProjectScan) -> Proposal | None:
-        """Propose a task for ``pipekit init`` in ``project``, or None."""
+    def propose(self, project: ProjectScan) -> Proposal | Sequence[Proposal] | None:
+        """Propose tasks for ``pipekit init`` in ``project`` (one, several, or None)."""
         return None
