@@ -19,7 +19,9 @@ def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
 
     default = argparse.SUPPRESS if suppress else None
     g = parser.add_argument_group("global options")
-    g.add_argument("-f", "--file", metavar="FILE", default=default, help="use FILE as pipeline.toml")
+    g.add_argument(
+        "-f", "--file", metavar="FILE", default=default, help="use FILE as pipeline.toml"
+    )
     g.add_argument("-C", "--directory", metavar="DIR", default=default, help="change to DIR first")
     g.add_argument(
         "-v",

@@ -137,7 +137,7 @@ def _syntax_error(msg: str, shown: str) -> ConfigError:
         file=shown,
         line=line,
         col=col,
-        hint="see https://toml.io for the syntax; strings need quotes, e.g. run = \"make\"",
+        hint='see https://toml.io for the syntax; strings need quotes, e.g. run = "make"',
     )
 
 
@@ -169,7 +169,12 @@ class _Validator:
 
     # -- errors ---------------------------------------------------------------------------
     def error(
-        self, keys: tuple[str, ...], message: str, *, task: str | None = None, hint: str | None = None
+        self,
+        keys: tuple[str, ...],
+        message: str,
+        *,
+        task: str | None = None,
+        hint: str | None = None,
     ) -> ConfigError:
         if self._locator is None:
             from pipekit.locate import Locator
@@ -264,8 +269,9 @@ class _Validator:
                 raise self.error(
                     (key,),
                     f"unknown table '{key}'" + (f"; {hint}" if hint else ""),
-                    hint=None if hint else "pipeline.toml has the tables "
-                    + ", ".join(f"[{k}]" for k in TOP_LEVEL),
+                    hint=None
+                    if hint
+                    else "pipeline.toml has the tables " + ", ".join(f"[{k}]" for k in TOP_LEVEL),
                 )
         settings = doc.get("pipeline", {})
         if not isinstance(settings, dict):
@@ -410,7 +416,11 @@ class _Validator:
         if timeout is not None:
             if isinstance(timeout, bool) or not isinstance(timeout, int | float):
                 raise self.expect(
-                    (*keys, "timeout"), timeout, "a number of seconds", task=name, example="timeout = 600"
+                    (*keys, "timeout"),
+                    timeout,
+                    "a number of seconds",
+                    task=name,
+                    example="timeout = 600",
                 )
             if timeout <= 0:
                 raise self.error(
@@ -422,7 +432,11 @@ class _Validator:
         description = body.get("description", "")
         if not isinstance(description, str):
             raise self.expect(
-                (*keys, "description"), description, "a string", task=name, example='description = "..."'
+                (*keys, "description"),
+                description,
+                "a string",
+                task=name,
+                example='description = "..."',
             )
         return Task(
             name,

@@ -29,8 +29,10 @@ def parse(value: str) -> list[Segment]:
                 raise ValueError(f"unterminated '${{' in {value!r}")
             body = value[i + 2 : end]
             name, sep, default = body.partition(":-")
-            if not name or not (name[0].isalpha() or name[0] == "_") or not all(
-                ch.isalnum() or ch == "_" for ch in name
+            if (
+                not name
+                or not (name[0].isalpha() or name[0] == "_")
+                or not all(ch.isalnum() or ch == "_" for ch in name)
             ):
                 raise ValueError(f"bad variable reference '${{{body}}}' in {value!r}")
             if text:

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from pipekit.command import Command
     from pipekit.emitting import Emitter, PlanTask
     from pipekit.events import TaskResult
     from pipekit.model import Pipeline, Task
-    from pipekit.command import Command
     from pipekit.registry import Registry
     from pipekit.steps import StepKind
 
@@ -107,4 +107,3 @@ def pipekit_emit_task(emitter: str, task: PlanTask) -> Any | None:
 HOOK_NAMES: frozenset[str] = frozenset(
     name for name in list(globals()) if name.startswith("pipekit_")
 )
-

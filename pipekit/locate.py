@@ -61,9 +61,9 @@ class Locator:
                 pos = m.end()
                 found = True
                 for key in rest:
-                    km = re.compile(rf"(?<![\w-])(?:{re.escape(key)}|\"{re.escape(key)}\")\s*=").search(
-                        line, pos
-                    )
+                    km = re.compile(
+                        rf"(?<![\w-])(?:{re.escape(key)}|\"{re.escape(key)}\")\s*="
+                    ).search(line, pos)
                     if not km:
                         found = False
                         break

@@ -159,7 +159,9 @@ def validate(raw: Mapping[str, object], cls: type, *, owner: str, error_at: Erro
             ) from None
     missing = [n for n, (_, d) in specs.items() if d is dataclasses.MISSING and n not in kwargs]
     if missing:
-        raise error_at(None, f"{owner} needs option '{missing[0]}'", f"add {missing[0]} = ... to with")
+        raise error_at(
+            None, f"{owner} needs option '{missing[0]}'", f"add {missing[0]} = ... to with"
+        )
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:  # a __post_init__ check of the plugin's own

@@ -23,13 +23,17 @@ def emitter_options(pipeline: Pipeline, emitter: Emitter, owner: str) -> Any:
     table = emitter.config_table
     raw = pipeline.tables.get(table, {}) if table else {}
     if not isinstance(raw, dict):
-        raise config_error(pipeline, (str(table),), f"[{table}] must be a table", task=None, hint=None)
+        raise config_error(
+            pipeline, (str(table),), f"[{table}] must be a table", task=None, hint=None
+        )
 
     def error_at(key: str | None, message: str, hint: str | None) -> Exception:
         keys = (str(table), key) if key else (str(table),)
         return config_error(pipeline, keys, f"[{table}]: {message}", task=None, hint=hint)
 
-    return opts.validate(raw, emitter.options, owner=f"emitter '{emitter.name}' ([{table}])", error_at=error_at)
+    return opts.validate(
+        raw, emitter.options, owner=f"emitter '{emitter.name}' ([{table}])", error_at=error_at
+    )
 
 
 def build_plan(

@@ -35,7 +35,17 @@ DISABLE_ENV = "PIPEKIT_DISABLE_PLUGINS"
 class PluginInfo:
     """Where a plugin came from: ``source`` is "entry point" or "file"."""
 
-    __slots__ = ("dist", "error", "module", "name", "path", "source", "value", "version")
+    __slots__ = (
+        "disabled",
+        "dist",
+        "error",
+        "module",
+        "name",
+        "path",
+        "source",
+        "value",
+        "version",
+    )
 
     def __init__(
         self,
@@ -55,10 +65,11 @@ class PluginInfo:
         self.path = path
         self.module: Any = None
         self.error: PluginError | None = None
+        self.disabled = False  # blocked by PIPEKIT_DISABLE_PLUGINS
 
     @property
     def label(self) -> str:
-        """"plugin 'lint' (pipekit 0.1.0)" — how messages name this plugin."""
+        """ "plugin 'lint' (pipekit 0.1.0)" — how messages name this plugin."""
         if self.dist:
             return f"plugin '{self.name}' ({self.dist} {self.version})"
         return f"plugin '{self.name}' ({self.path or self.source})"
@@ -141,8 +152,10 @@ class Plugins:
         self.pm = pm
         self.infos = infos
         self.verbose = verbose
-        self.step_kinds: Registry[StepKind] = Registry("step kind", StepKind)
-        self.emitters: Registry[Emitter] = Registry("emitter", Emitter)
+        self.step_kinds: Registry[StepKind] = Registry(
+            "step kind", StepKind, "pipekit_register_step_kinds"
+        )
+        self.emitters: Registry[Emitter] = Registry("emitter", Emitter, "pipekit_register_emitters")
         self._by_name = {i.name: i for i in infos}
 
     @property
@@ -167,14 +180,15 @@ class Plugins:
             plugin=plugin,
             dist=info.dist if info else None,
             hook=hook,
-            hint="run with -v for the traceback; disable the plugin with "
-            f"{DISABLE_ENV}={plugin}",
+            hint=f"run with -v for the traceback; disable the plugin with {DISABLE_ENV}={plugin}",
             traceback_text="".join(traceback.format_exception(exc)),
         )
 
-    def _each(self, hook: str, kwargs: dict[str, Any], before: Callable[[str], None] | None = None) -> None:
+    def _each(
+        self, hook: str, kwargs: dict[str, Any], before: Callable[[str], None] | None = None
+    ) -> None:
         caller = getattr(self.pm.hook, hook)
-        for impl in reversed(caller.get_hookimpls()):  # registration order
+        for impl in caller.get_hookimpls():  # registration order: entry points, then files
             if before is not None:
                 before(impl.plugin_name)
             try:
@@ -188,11 +202,15 @@ class Plugins:
             ("pipekit_register_step_kinds", self.step_kinds),
             ("pipekit_register_emitters", self.emitters),
         ):
+
             def current(name: str, registry: Registry[Any] = registry) -> None:
                 registry._current = self._by_name[name].label if name in self._by_name else name
+                registry._current_name = name
 
             caller = getattr(self.pm.hook, hook)
-            for impl in reversed(caller.get_hookimpls()):
+            # Registration order (entry points, then local files): the later plugin is the
+            # one that registers a name another plugin already has.
+            for impl in caller.get_hookimpls():
                 current(impl.plugin_name)
                 info = self._by_name.get(impl.plugin_name)
                 try:
@@ -206,7 +224,9 @@ class Plugins:
 
     # Notifications: a plugin that raises stops the run with an error naming it.
     def run_started(self, pipeline: Pipeline, tasks: list[str], dry_run: bool) -> None:
-        self._each("pipekit_run_started", {"pipeline": pipeline, "tasks": tasks, "dry_run": dry_run})
+        self._each(
+            "pipekit_run_started", {"pipeline": pipeline, "tasks": tasks, "dry_run": dry_run}
+        )
 
     def before_task(self, task: Task, commands: list[Command]) -> None:
         self._each("pipekit_before_task", {"task": task, "commands": commands})
@@ -225,7 +245,9 @@ class Plugins:
             try:
                 result = impl.function(*[kwargs[a] for a in impl.argnames])
             except Exception as exc:
-                raise self._fail(impl.plugin_name, "pipekit_emit_task", exc, f" for task '{task.name}'") from None
+                raise self._fail(
+                    impl.plugin_name, "pipekit_emit_task", exc, f" for task '{task.name}'"
+                ) from None
             if result is not None:
                 return result
         return None
@@ -255,6 +277,7 @@ class Plugins:
                     "module": info.value or info.path,
                     "distribution": info.dist,
                     "version": info.version,
+                    "disabled": info.disabled,
                     "step_kinds": self.step_kinds.by_owner(label),
                     "emitters": self.emitters.by_owner(label),
                     "error": info.error.render() if info.error else None,
@@ -264,12 +287,38 @@ class Plugins:
 
 
 def _check_hooks(info: PluginInfo, module: Any) -> None:
-    """A function named like a hook but matching none is a misspelling: say so."""
+    """A function named like a hook but matching none is a misspelling: say so.
+
+    So is an argument that the hook does not pass (implementations take a subset, by name).
+    """
+    import inspect
+
     from pipekit.suggest import did_you_mean
 
     for attr in dir(module):
-        if attr.startswith("pipekit_") and attr not in hookspecs.HOOK_NAMES:
-            if callable(getattr(module, attr)):
+        obj = getattr(module, attr, None)
+        marked = callable(obj) and hasattr(obj, "pipekit_impl")
+        if attr in hookspecs.HOOK_NAMES and marked:
+            takes = list(inspect.signature(getattr(hookspecs, attr)).parameters)
+            try:
+                params = inspect.signature(obj).parameters  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                continue
+            extra = [p for p in params if p not in takes and p != "self"]
+            if extra:
+                raise PluginError(
+                    f"{info.label} implements {attr} with "
+                    + ("an argument" if len(extra) == 1 else "arguments")
+                    + " the hook does not pass: "
+                    + ", ".join(f"'{a}'" for a in extra)
+                    + f"; {attr} passes: {', '.join(takes)}",
+                    plugin=info.name,
+                    dist=info.dist,
+                    hook=attr,
+                    hint="an implementation takes any of the hook's arguments, by name",
+                )
+        if (attr.startswith("pipekit_") or marked) and attr not in hookspecs.HOOK_NAMES:
+            if callable(obj):
                 hint = did_you_mean(attr, hookspecs.HOOK_NAMES)
                 raise PluginError(
                     f"{info.label} defines '{attr}', which is not a pipekit hook"
@@ -336,7 +385,7 @@ def load_plugins(
         if info.name in blocked or (info.dist and info.dist in blocked):
             pm.set_blocked(info.name)
             info.error = None
-            info.source += " (disabled)"
+            info.disabled = True
             return
         try:
             module = load()

@@ -61,7 +61,9 @@ def config_error(
     )
 
 
-def resolve_steps(pipeline: Pipeline, plugins: Plugins, names: list[str] | None = None) -> dict[str, ResolvedStep]:
+def resolve_steps(
+    pipeline: Pipeline, plugins: Plugins, names: list[str] | None = None
+) -> dict[str, ResolvedStep]:
     """Expand every ``uses`` task (of ``names``, default all); raise the first problem."""
     from pipekit import options as opts
     from pipekit.steps import StepContext
@@ -78,7 +80,9 @@ def resolve_steps(pipeline: Pipeline, plugins: Plugins, names: list[str] | None 
             out[name] = _unknown_kind(pipeline, plugins, task)
         owner = plugins.step_kinds.owner(task.uses)
 
-        def error_at(key: str | None, message: str, hint: str | None, name: str = name) -> Exception:
+        def error_at(
+            key: str | None, message: str, hint: str | None, name: str = name
+        ) -> Exception:
             keys = ("tasks", name, "with", key) if key else ("tasks", name, "with")
             return config_error(pipeline, keys, f"task '{name}': {message}", task=name, hint=hint)
 
@@ -152,7 +156,7 @@ def _unknown_kind(pipeline: Pipeline, plugins: Plugins, task: Task) -> ResolvedS
         + f"; installed plugins provide: {provided}",
         task=task.name,
         hint="install the plugin that provides it (see `pipekit plugins`), "
-        "or use run = \"...\" instead",
+        'or use run = "..." instead',
     )
 
 

@@ -60,9 +60,7 @@ class ProjectScan:
         """True when requirements*.txt or pyproject.toml names ``package`` (a textual check)."""
         import re
 
-        pattern = re.compile(
-            rf"(?im)(?:^|[\"'\s]){re.escape(package)}\s*(?:[<>=!~\[;,\"']|$)"
-        )
+        pattern = re.compile(rf"(?im)(?:^|[\"'\s]){re.escape(package)}\s*(?:[<>=!~\[;,\"']|$)")
         names = [f for f in self.files if "/" not in f and f.startswith("requirements")]
         names += ["pyproject.toml"] if "pyproject.toml" in self.files else []
         return any(pattern.search(self.read(n)) for n in names)

@@ -14,6 +14,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.errors import ConfigError
+    from pipekit.plugins import DISABLE_ENV
 
     pipeline = None
     try:
@@ -31,6 +32,8 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         for row in rows:
             version = row["version"] or "-"
             where = f"{row['source']}: {row['module']}"
+            if row["disabled"]:
+                where += f"; disabled by {DISABLE_ENV}"
             provides = []
             if row["step_kinds"]:
                 provides.append("step kinds: " + ", ".join(row["step_kinds"]))
@@ -41,5 +44,6 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
             for line in provides:
                 inv.out(f"    {line}")
             if row["error"]:
-                inv.out(f"    BROKEN: {row['error']}")
+                for i, line in enumerate(row["error"].splitlines()):
+                    inv.out(("    BROKEN: " if i == 0 else "    ") + line.strip())
     return 2 if plugins.errors else 0
