@@ -8,6 +8,7 @@ names the plugin, its distribution and version, and the hook.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import traceback
@@ -106,7 +107,7 @@ def scan_entry_points() -> list[tuple[str, str, str | None, str | None]]:
     if use_cache:
         try:
             with open(cache, "rb") as f:
-                return [tuple(x) for x in marshal.loads(f.read())]  # type: ignore[misc]
+                return [tuple(x) for x in marshal.loads(f.read())]
         except Exception:
             pass
     from importlib.metadata import entry_points
@@ -317,17 +318,20 @@ def _check_hooks(info: PluginInfo, module: Any) -> None:
                     hook=attr,
                     hint="an implementation takes any of the hook's arguments, by name",
                 )
-        if (attr.startswith("pipekit_") or marked) and attr not in hookspecs.HOOK_NAMES:
-            if callable(obj):
-                hint = did_you_mean(attr, hookspecs.HOOK_NAMES)
-                raise PluginError(
-                    f"{info.label} defines '{attr}', which is not a pipekit hook"
-                    + (f"; {hint}" if hint else ""),
-                    plugin=info.name,
-                    dist=info.dist,
-                    hook=attr,
-                    hint="the hooks are listed in docs/plugins.md",
-                )
+        if (
+            (attr.startswith("pipekit_") or marked)
+            and attr not in hookspecs.HOOK_NAMES
+            and callable(obj)
+        ):
+            hint = did_you_mean(attr, hookspecs.HOOK_NAMES)
+            raise PluginError(
+                f"{info.label} defines '{attr}', which is not a pipekit hook"
+                + (f"; {hint}" if hint else ""),
+                plugin=info.name,
+                dist=info.dist,
+                hook=attr,
+                hint="the hooks are listed in docs/plugins.md",
+            )
 
 
 def _register(pm: pluggy.PluginManager, info: PluginInfo, module: Any) -> None:
@@ -417,7 +421,7 @@ def load_plugins(
             add(info, load_ep)
 
     for name, obj in extra:  # plugins given by code (tests, embedding)
-        add(PluginInfo(name, "code"), lambda obj=obj: obj)
+        add(PluginInfo(name, "code"), functools.partial(_identity, obj))
 
     if pipeline is not None:
         for path in local_plugin_files(pipeline):
@@ -427,9 +431,8 @@ def load_plugins(
                 from pipekit.config import display_path
                 from pipekit.locate import Locator
 
-                pos = Locator(open(pipeline.path, encoding="utf-8-sig").read()).find(
-                    ("pipeline", "plugins")
-                )
+                with open(pipeline.path, encoding="utf-8-sig") as f:
+                    pos = Locator(f.read()).find(("pipeline", "plugins"))
                 raise ConfigError(
                     f"plugin file '{info.path}' does not exist",
                     file=display_path(pipeline.path),
@@ -437,11 +440,15 @@ def load_plugins(
                     col=pos[1] if pos else None,
                     hint="paths in [pipeline].plugins are relative to pipeline.toml",
                 )
-            add(info, lambda path=path, stem=stem: _import_file(path, stem))
+            add(info, functools.partial(_import_file, path, stem))
 
     plugins = Plugins(pm, infos, verbose)
     plugins.register_all()
     return plugins
+
+
+def _identity(obj: Any) -> Any:
+    return obj
 
 
 def _import_file(path: str, stem: str) -> Any:
