@@ -1,0 +1,123 @@
+"""The ``containerize`` step kind: build the project's image with the Docker SDK."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipekit import Command, ProjectScan, Proposal, Registry, StepContext, StepKind, hookimpl
+
+_IMAGE_RE = re.compile(
+    r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerizeOptions:
+    """The ``with`` table of ``uses = "containerize"`` (docs/containers.md explains each)."""
+
+    #: The image's repository, e.g. ``"127.0.0.1:5000/service"``. Default: the pipeline's name.
+    image: str | None = None
+    #: Tags; ``{git_sha}``, ``{git_short}`` and ``{context_hash}`` are filled in at build time.
+    tags: tuple[str, ...] = ("latest", "{git_short}", "ctx-{context_hash}")
+    #: The build context folder.
+    context: str = "."
+    #: The Dockerfile; when it does not exist pipekit generates one from the pipeline.
+    dockerfile: str = "Dockerfile"
+    #: Write the generated Dockerfile to ``dockerfile`` (only when it does not exist yet).
+    write_dockerfile: bool = False
+    #: The generated Dockerfile's base image.
+    base: str = "python:3.11-slim"
+    #: The generated Dockerfile's CMD. Default: python app.py / main.py / serve.py / server.py.
+    command: tuple[str, ...] = ()
+    #: The port the generated Dockerfile EXPOSEs.
+    port: int | None = None
+    #: ``--build-arg`` values.
+    build_args: dict[str, str] = field(default_factory=dict)
+    #: The stage of a multi-stage Dockerfile to build.
+    target: str | None = None
+    #: More labels (the OCI ones are set for you).
+    labels: dict[str, str] = field(default_factory=dict)
+    #: Pull newer base images even when they are present locally.
+    pull: bool = False
+    #: The ``org.opencontainers.image.source`` label. Default: the git ``origin`` URL.
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.image is not None and not _IMAGE_RE.fullmatch(self.image):
+            raise ValueError(
+                f"image '{self.image}' is not a valid repository name "
+                "(lowercase letters, digits, '.', '_', '-', '/', an optional registry host:port)"
+            )
+        if self.port is not None and not 0 < self.port < 65536:
+            raise ValueError(f"port {self.port} is not between 1 and 65535")
+
+
+def default_image(ctx: StepContext) -> str:
+    """The repository used when ``image`` is not set: the pipeline's name, made valid."""
+    name = re.sub(r"[^a-z0-9._-]+", "-", ctx.pipeline.name.lower()).strip("._-")
+    return name or "app"
+
+
+def install_inputs(ctx: StepContext) -> tuple[list[str], bool]:
+    """(requirement files, installs the project?) of the pipeline's ``install`` tasks."""
+    files: list[str] = []
+    project = False
+    for task in ctx.pipeline.tasks.values():
+        if task.uses != "install":
+            continue
+        raw: Any = task.with_.get("requirements")
+        is_project = bool(task.with_.get("project"))
+        if raw is None:
+            raw = [] if (is_project or task.with_.get("packages")) else ["requirements.txt"]
+        files += [raw] if isinstance(raw, str) else [str(r) for r in raw]
+        project = project or is_project
+    return list(dict.fromkeys(files)), project
+
+
+class Containerize(StepKind):
+    """Build an image: the project's Dockerfile or one generated from the pipeline."""
+
+    name = "containerize"
+    options = ContainerizeOptions
+    description = "build a Docker image (skipped while its context is unchanged)"
+
+    def expand(self, options: ContainerizeOptions, ctx: StepContext) -> Sequence[Command]:
+        requirements, project = install_inputs(ctx)
+        args: dict[str, Any] = {
+            "task": ctx.task,
+            "image": options.image or default_image(ctx),
+            "tags": list(options.tags),
+            "context": options.context,
+            "dockerfile": options.dockerfile,
+            "write_dockerfile": options.write_dockerfile,
+            "base": options.base,
+            "requirements": requirements,
+            "project": project,
+            "command": list(options.command),
+            "port": options.port,
+            "build_args": dict(options.build_args),
+            "target": options.target,
+            "labels": dict(options.labels),
+            "pull": options.pull,
+            "source": options.source,
+        }
+        return [Command(call="pipekit_builtins._docker_build:build", args=args)]
+
+    def propose(self, project: ProjectScan) -> Proposal | None:
+        if not project.has("Dockerfile"):
+            return None
+        return Proposal(
+            task="image",
+            with_={},
+            comment="Build the Docker image; skipped while the build context is unchanged "
+            "(needs pip install 'pipekit[docker]').",
+            order=80,
+        )
+
+
+@hookimpl
+def pipekit_register_step_kinds(registry: Registry[StepKind]) -> None:
+    registry.add(Containerize())
