@@ -1,0 +1,416 @@
+"""What make read -> pipekit tasks: the mapping itself, with a note wherever it is not exact."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from pipekit.makeimport import names, shellscript
+from pipekit.makeimport.database import Database, Rule
+from pipekit.makeimport.makerun import MAKE_ENV, MakeReading, Record, goals
+
+PHONY, FILE, GROUP, FOLDER = "phony", "file", "group", "folder"
+_SELF_REF = re.compile(r"\$[({]@[DF]?[)}]|\$@")
+_MAKE_REF = re.compile(r"\$[({]MAKE[)}]")
+_RULE_LINE = re.compile(r"^(?P<targets>[^\t#=:][^#=:]*?)\s*(?P<colon>::?|&:)(?!=)(?P<rest>.*)$")
+
+
+@dataclass
+class ImportedTask:
+    """One task to write: the pipeline.toml keys, plus comments and notes to write above it."""
+
+    name: str
+    target: str
+    kind: str
+    origin: str = ""
+    run: list[str] = field(default_factory=list)
+    deps: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    description: str = ""
+    comments: list[str] = field(default_factory=list)  # exact, but worth saying
+    notes: list[str] = field(default_factory=list)  # not exact: needs a person's look
+
+
+@dataclass
+class Translation:
+    """The whole pipeline.toml to write, and what needs attention."""
+
+    makefile: str
+    version: str
+    tasks: list[ImportedTask]
+    default: str | None
+    env: dict[str, str]
+    comments: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def attention(self) -> list[str]:
+        """Every note, pipeline-wide first, then by task."""
+        out = list(self.notes)
+        for task in self.tasks:
+            out += [f"task '{task.name}': {note}" for note in task.notes]
+        return out
+
+
+def _prefix(line: str) -> tuple[str, str]:
+    m = re.match(r"^[@+\-\s]*", line)
+    head = m.group(0) if m else ""
+    return "".join(c for c in head if c in "@+-"), line[len(head) :]
+
+
+def _rule_positions(paths: list[str]) -> dict[str, tuple[int, int, str]]:
+    """Target -> (file index, line, inline ``## text``) where a rule first names it."""
+    out: dict[str, tuple[int, int, str]] = {}
+    for index, path in enumerate(paths):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                lines = f.read().split("\n")
+        except OSError:
+            continue
+        for number, line in enumerate(lines, 1):
+            m = _RULE_LINE.match(line)
+            if not m or "$" in m["targets"]:
+                continue
+            help_text = ""
+            h = re.search(r"##\s*(.*?)\s*$", m["rest"])
+            if h:
+                help_text = h.group(1)
+            for target in m["targets"].split():
+                out.setdefault(target, (index, number, help_text))
+    return out
+
+
+def _env_value(name: str, value: str, base: dict[str, str]) -> str:
+    """``value`` for pipeline.toml's env: ``$`` escaped, the caller's own value as ``${NAME}``."""
+    old = base.get(name)
+    if old and len(old) > 1 and old in value:
+        return "${" + name + "}".join(p.replace("$", "$$") for p in value.split(old))
+    return value.replace("$", "$$")
+
+
+def _env_diff(rec: Record, base: dict[str, str], recorder_dir: str | None) -> dict[str, str]:
+    out = {}
+    for key, value in rec.env.items():
+        if key in MAKE_ENV or key.startswith("PIPEKIT_IMPORT_") or base.get(key) == value:
+            continue
+        if key == "SHELL" and recorder_dir and value.startswith(recorder_dir):
+            continue
+        out[key] = value
+    return out
+
+
+class _Translator:
+    def __init__(self, reading: MakeReading, makefile: str, workdir: str, base: str) -> None:
+        self.reading = reading
+        self.makefile = makefile
+        self.workdir = workdir
+        self.base = base  # the Makefile's folder as seen from pipeline.toml's folder
+        self.declared: Database = reading.declared
+        self.built: Database = reading.built
+        self.by_target: dict[str, list[Record]] = {}
+        for rec in reading.records:
+            self.by_target.setdefault(rec.target, []).append(rec)
+        listed = self.declared.value("MAKEFILE_LIST").split()
+        self.positions = _rule_positions([os.path.join(workdir, p) for p in listed])
+        self.shell = self.declared.value("SHELL", "/bin/sh")
+        self.dash = os.path.basename(os.path.realpath(shutil_which(self.shell))) == "dash"
+        self.oneshell = ".ONESHELL" in self.declared.rules
+        ignore = self.declared.rules.get(".IGNORE")
+        self.ignore_all = ignore is not None and not ignore.prereqs
+        self.ignored = set(ignore.prereqs) if ignore is not None else set()
+        recorder = reading.records[0].env.get("SHELL", "") if reading.records else ""
+        self.recorder_dir = os.path.dirname(recorder) if "pipekit-import-" in recorder else None
+
+    # -- which targets, what kind, what name -------------------------------------------------
+    def targets(self) -> list[str]:
+        found = list(dict.fromkeys(goals(self.declared) + goals(self.built)))
+        made = list(dict.fromkeys(r.target for r in self.reading.records))
+        keep = []
+        for t in found:
+            rule = self.rule(t)
+            bare = not rule.has_recipe and not rule.prereqs and not rule.order_only
+            if rule.phony and bare and t not in self.positions:
+                continue  # only named in .PHONY
+            keep.append(t)
+
+        def key(t: str) -> tuple[int, int, int]:
+            pos = self.positions.get(t)
+            if pos:
+                return (pos[0], pos[1], 0)
+            rule = self.rule(t)
+            line = rule.recipe_line or 10**9
+            return (0, line, made.index(t) if t in made else len(made) + found.index(t))
+
+        return sorted(keep, key=key)
+
+    def rule(self, target: str) -> Rule:
+        return self.built.rules.get(target) or self.declared.rules[target]
+
+    def kind(self, target: str) -> str:
+        rule = self.rule(target)
+        if rule.phony:
+            return PHONY
+        exists = os.path.exists(os.path.join(self.workdir, target))
+        if rule.has_recipe and (
+            os.path.isdir(os.path.join(self.workdir, target)) or target in self.order_only_only
+        ):
+            return FOLDER
+        if not rule.has_recipe:
+            return FILE if exists else GROUP
+        if (
+            exists
+            or rule.stem
+            or "/" in target
+            or "." in target.lstrip(".")
+            or any(_SELF_REF.search(line) for line in rule.recipe)
+        ):
+            return FILE
+        return PHONY
+
+    # -- the translation -----------------------------------------------------------------------
+    def translate(self) -> Translation:
+        targets = self.targets()
+        normal = {p for t in targets for p in self.rule(t).prereqs}
+        self.order_only_only = {
+            p for t in targets for p in self.rule(t).order_only if p not in normal
+        }
+        self.kinds = {t: self.kind(t) for t in targets}
+        self.names = names.assign(targets)
+        tasks = [self.task(t) for t in targets]
+        env = self.hoist_env(tasks)
+        default_goal = self.declared.value(".DEFAULT_GOAL")
+        default = self.names.get(default_goal)
+        out = Translation(self.makefile, self.reading.version, tasks, default, env)
+        self.pipeline_notes(out)
+        return out
+
+    def path(self, p: str) -> str:
+        return p if self.base in ("", ".") else os.path.normpath(os.path.join(self.base, p))
+
+    def task(self, target: str) -> ImportedTask:
+        rule = self.rule(target)
+        kind = self.kinds[target]
+        name = self.names[target]
+        task = ImportedTask(name, target, kind)
+        pos = self.positions.get(target)
+        listed = self.declared.value("MAKEFILE_LIST").split()
+        if pos:
+            task.origin = f"{listed[pos[0]]}:{pos[1]}"
+            task.description = pos[2]
+        elif rule.recipe_file:
+            task.origin = f"{rule.recipe_file}:{rule.recipe_line}"
+        if self.base not in ("", "."):
+            task.cwd = self.base
+        if kind == FOLDER:
+            task.comments.append(
+                f"'{target}' is a folder (or only an order-only prerequisite): make checks only "
+                "that it exists; pipekit runs this task every time, and its dependents do not "
+                "rebuild because of it"
+            )
+        if kind == PHONY and not rule.phony:
+            task.comments.append(
+                f"'{target}' is not in .PHONY, but its recipe makes no file of that name: "
+                "imported as a task that always runs (as make does while no such file exists)"
+            )
+        self.links(task, rule)
+        self.recipe(task, rule)
+        self.target_vars(task, rule)
+        if rule.double_colon:
+            task.notes.append(
+                "a double-colon rule: make runs each of its rules on its own; "
+                "pipekit runs their commands as one task"
+            )
+        return task
+
+    def links(self, task: ImportedTask, rule: Rule) -> None:
+        deps: list[str] = []
+        for p in [*rule.prereqs, *rule.order_only]:
+            if p in self.kinds and self.names[p] not in deps:
+                deps.append(self.names[p])
+        task.deps = deps
+        if task.kind != FILE:
+            return
+        task.outputs = [self.path(task.target)]
+        always = []
+        for p in rule.prereqs:
+            if self.kinds.get(p) in (PHONY, GROUP, FOLDER):
+                always.append(p)
+            elif os.path.isabs(p):
+                task.comments.append(f"prerequisite {p} is outside the project: not a source")
+            elif self.path(p) not in task.sources:
+                task.sources.append(self.path(p))
+        if always:
+            listed = ", ".join(f"'{p}'" for p in always)
+            task.notes.append(
+                f"make rebuilds '{task.target}' on every run because it depends on {listed}, "
+                "which are never up to date in make; pipekit rebuilds it only when its sources "
+                "change"
+            )
+        if any(c in p for p in [*task.sources, *task.outputs] for c in "*?["):
+            task.notes.append("a file name with * ? or [ is read by pipekit as a glob pattern")
+
+    def recipe(self, task: ImportedTask, rule: Rule) -> None:
+        records = self.by_target.get(task.target, [])
+        if rule.stem and rule.has_recipe:
+            pattern = self.pattern_text(rule)
+            task.comments.append(
+                f"from the pattern rule {pattern}" if pattern else "from an implicit rule"
+            )
+        if not rule.has_recipe:
+            return
+        if not records:
+            lines = "; ".join(rule.recipe)
+            task.notes.append(
+                "make could not expand this recipe here (see make's message above), "
+                f"so it is not translated; make's recipe was: {lines}"
+            )
+            task.run = [
+                f"echo 'pipekit import: the recipe of {task.target} was not translated; "
+                "edit pipeline.toml' >&2",
+                "exit 1",
+            ]
+            return
+        flags = [_prefix(line)[0] for line in rule.recipe]
+        if self.oneshell:
+            flags = flags[:1]
+        if len(flags) != len(records):
+            if len({("-" in f) for f in flags}) > 1:
+                task.notes.append(
+                    "make's '-' prefixes (ignore errors) could not be matched to the expanded "
+                    "commands; no command ignores errors here"
+                )
+                flags = [""] * len(records)
+            else:
+                flags = [flags[0] if flags else ""] * len(records)
+        ignore_all = self.ignore_all or task.target in self.ignored
+        env: dict[str, str] = {}
+        for flag, rec in zip(flags, records, strict=True):
+            script = shellscript.join_continuations(rec.script)
+            if "-" in flag or ignore_all:
+                task.comments.append(f"make ignores a failure of: {script.splitlines()[0]}")
+                script = shellscript.ignore_errors(script)
+            if "+" in flag:
+                task.comments.append("a '+' line: make runs it even with -n; pipekit -n does not")
+            task.run.append(script)
+            for key, value in _env_diff(rec, self.reading.base_env, self.recorder_dir).items():
+                env.setdefault(key, value)
+            removed = [k for k in self.reading.base_env if k not in rec.env and k not in MAKE_ENV]
+            for key in removed:
+                note = f"make does not pass ${key} to this recipe (unexport); pipekit does"
+                if note not in task.notes:
+                    task.notes.append(note)
+        task.env = {k: _env_value(k, v, self.reading.base_env) for k, v in env.items()}
+        self.recipe_notes(task, rule)
+
+    def recipe_notes(self, task: ImportedTask, rule: Rule) -> None:
+        raw = "\n".join(rule.recipe)
+        if _MAKE_REF.search(raw):
+            task.notes.append(
+                "calls make recursively ($(MAKE)): import that Makefile too and depend on its "
+                "tasks, or keep the call (it runs without this make's variables and flags)"
+            )
+        if "$(shell" in raw or "${shell" in raw:
+            task.notes.append(
+                "the recipe uses $(shell ...): it ran once, at import time, and its output is "
+                "written into the command"
+            )
+        if self.workdir in "\n".join([*task.run, *task.env.values()]):
+            task.notes.append(
+                f"contains this folder's absolute path ({self.workdir}), from $(CURDIR), "
+                "$(abspath ...) or $(shell pwd): the pipeline works only here until you make "
+                "it relative"
+            )
+        seen: set[str] = set()
+        for script in task.run:
+            for note in (
+                shellscript.sequence_note(script) if self.shell_is_sh else None,
+                shellscript.echo_note(script) if self.dash else None,
+            ):
+                if note and note not in seen:
+                    seen.add(note)
+                    task.notes.append(note)
+
+    @property
+    def shell_is_sh(self) -> bool:
+        flags = self.declared.value(".SHELLFLAGS", "-c")
+        return not re.search(r"-\w*e", flags) or "pipefail" not in flags
+
+    def pattern_text(self, rule: Rule) -> str | None:
+        if rule.recipe_builtin:
+            return None
+        for pattern in self.built.patterns:
+            if (pattern.recipe_file, pattern.recipe_line) == (rule.recipe_file, rule.recipe_line):
+                return f"'{pattern.text}' ({pattern.recipe_file}:{pattern.recipe_line})"
+        return None
+
+    def target_vars(self, task: ImportedTask, rule: Rule) -> None:
+        own = [(n, op, v) for n, op, v in rule.target_vars if n != ".SHELLSTATUS"]
+        if not own or not task.deps:
+            return
+        text = ", ".join(f"'{n} {op} {v}'" for n, op, v in own)
+        task.notes.append(
+            f"make applies {text} to the prerequisites of '{task.target}' too (for `make "
+            f"{task.target}`); pipekit runs each task one way, as a plain `make` would"
+        )
+
+    def hoist_env(self, tasks: list[ImportedTask]) -> dict[str, str]:
+        """Env entries every task with commands shares go to [env]."""
+        with_run = [t for t in tasks if t.run]
+        if not with_run:
+            return {}
+        common = dict(with_run[0].env)
+        for t in with_run[1:]:
+            common = {k: v for k, v in common.items() if t.env.get(k) == v}
+        for t in with_run:
+            t.env = {k: v for k, v in t.env.items() if k not in common}
+        return common
+
+    def pipeline_notes(self, out: Translation) -> None:
+        for problem in self.reading.problems:
+            out.notes.append(f"make said: {problem}")
+        shell = os.path.basename(self.shell)
+        if shell not in ("sh", "bash", "dash"):
+            out.notes.append(
+                f"the Makefile sets SHELL = {self.shell}; pipekit runs every command with "
+                "`bash --noprofile --norc -eo pipefail -c`"
+            )
+        flags = self.declared.value(".SHELLFLAGS", "-c")
+        if flags != "-c":
+            out.comments.append(f".SHELLFLAGS = {flags}; pipekit runs bash with -eo pipefail -c")
+        if self.oneshell:
+            out.notes.append(
+                ".ONESHELL: each recipe is one script; make's shell went on after a failing "
+                "line, pipekit's `bash -e` stops at it"
+            )
+        if ".NOTPARALLEL" in self.declared.rules:
+            out.notes.append(
+                ".NOTPARALLEL: make runs one recipe at a time; pipekit runs independent "
+                "tasks in parallel (use `pipekit run -j 1`)"
+            )
+        if ".POSIX" in self.declared.rules:
+            out.comments.append(".POSIX: make ran each command with `sh -e`")
+        default_rule = self.declared.rules.get(".DEFAULT")
+        if default_rule is not None and default_rule.has_recipe:
+            out.notes.append("a .DEFAULT recipe (for files with no rule) has no pipekit equivalent")
+        used = {(r.recipe_file, r.recipe_line) for r in self.built.rules.values() if r.stem}
+        for pattern in self.declared.patterns:
+            if pattern.recipe_file and (pattern.recipe_file, pattern.recipe_line) not in used:
+                out.comments.append(
+                    f"pattern rule '{pattern.text}' ({pattern.recipe_file}:{pattern.recipe_line}) "
+                    "builds none of the targets: not imported"
+                )
+
+
+def shutil_which(shell: str) -> str:
+    import shutil
+
+    return shutil.which(shell) or shell
+
+
+def translate(reading: MakeReading, makefile: str, workdir: str, base: str = ".") -> Translation:
+    """Map what make read to pipekit tasks; ``base`` is the make folder seen from pipeline.toml."""
+    return _Translator(reading, makefile, workdir, base).translate()
