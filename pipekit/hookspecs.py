@@ -51,6 +51,12 @@ def pipekit_register_emitters(registry: Registry[Emitter]) -> None:
 def pipekit_run_started(pipeline: Pipeline, tasks: list[str], dry_run: bool) -> None:
     """Notification: ``pipekit run`` is about to start ``tasks`` (in a topological order).
 
+    Called once per run, after the plan is made and before the first task starts.
+
+    :param pipeline: the validated pipeline (read only).
+    :param tasks: the selected task names, deps included, in the order they may start.
+    :param dry_run: True for ``pipekit run -n``: nothing will actually run.
+
     .. versionadded:: 0.1
     """
 
@@ -60,6 +66,9 @@ def pipekit_before_task(task: Task, commands: list[Command]) -> None:
     """Notification: ``task`` is about to run ``commands`` (not called for skipped tasks).
 
     Runs in pipekit's process, on the scheduler's path: keep it quick.
+
+    :param task: the task (read only).
+    :param commands: what it runs, as :class:`pipekit.Command` data.
 
     .. versionadded:: 0.1
     """
@@ -71,6 +80,10 @@ def pipekit_after_task(task: Task, result: TaskResult) -> None:
 
     Called for every selected task, including skipped and up-to-date ones.
 
+    :param task: the task (read only).
+    :param result: its :class:`pipekit.TaskResult`: ``status``, ``reason``, ``message``,
+        ``exit_code``, ``duration``.
+
     .. versionadded:: 0.1
     """
 
@@ -78,6 +91,9 @@ def pipekit_after_task(task: Task, result: TaskResult) -> None:
 @hookspec
 def pipekit_run_finished(results: list[TaskResult], exit_code: int) -> None:
     """Notification: the run is over; ``exit_code`` is what pipekit will exit with.
+
+    :param results: one :class:`pipekit.TaskResult` per selected task.
+    :param exit_code: 0 all ran or were up to date, 1 a task failed, 130 interrupted.
 
     .. versionadded:: 0.1
     """
