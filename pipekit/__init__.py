@@ -6,13 +6,16 @@ that ``pipekit --version`` and a plain ``pipekit run`` import none of them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
 from pipekit._version import __version__
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from pipekit.command import Command
     from pipekit.emitting import EmitPlan, Emitter, PlanTask
+    from pipekit.envexpand import parse_env
     from pipekit.errors import ConfigError, PipekitError, PluginError, StepFailed
     from pipekit.events import TaskResult
     from pipekit.hookimpl import hookimpl
@@ -40,6 +43,7 @@ __all__ = [
     "TaskResult",
     "__version__",
     "hookimpl",
+    "parse_env",
 ]
 
 _LAZY = {
@@ -61,10 +65,11 @@ _LAZY = {
     "Task": "pipekit.model",
     "TaskResult": "pipekit.events",
     "hookimpl": "pipekit.hookimpl",
+    "parse_env": "pipekit.envexpand",
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'pipekit' has no attribute {name!r}")

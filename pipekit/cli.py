@@ -6,7 +6,8 @@ The only module that exits; with the console, the only one that prints.
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
 if TYPE_CHECKING:
     import argparse
@@ -38,7 +39,29 @@ def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+_GLOBAL_WITH_VALUE = {"-f", "--file", "-C", "--directory", "--color"}
+
+
+def command_in(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (skipping global options), or None."""
+    from pipekit.commands import COMMANDS
+
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in _GLOBAL_WITH_VALUE:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg if arg in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that subcommand is built (start-up time)."""
     import argparse
     import importlib
 
@@ -54,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_globals(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
         module = importlib.import_module(module_name)
         p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
         module.add_arguments(p)
@@ -89,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipekit.exitcodes import ExitCode
     from pipekit.invocation import Invocation
 
-    parser = build_parser()
+    parser = build_parser(command_in(args_list))
     args = parser.parse_args(args_list)
     if args.command is None:
         parser.print_help()

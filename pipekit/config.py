@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+
+if TYPE_CHECKING:
+    from typing import Any
 
 from pipekit.errors import ConfigError, CycleError
 from pipekit.model import Pipeline, Task

@@ -12,11 +12,14 @@ from __future__ import annotations
 import signal
 import sys
 import time
-from typing import TYPE_CHECKING, Any, TextIO
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
 from pipekit import events
 
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from pipekit.events import TaskResult
 
 _PALETTE = (36, 35, 33, 32, 34, 96, 95, 93, 92, 94)
@@ -70,7 +73,10 @@ def totals(results: list[TaskResult]) -> str:
 
 def failure_lines(result: TaskResult) -> list[str]:
     """What a failure's summary says: the task, how it failed, its last lines."""
-    lines = [f"task {result.name} {_STATUS_WORDS[result.status].lower()}: {result.message}"]
+    if result.status == events.FAILED:
+        lines = [f"task {result.name} failed: {result.message}"]
+    else:  # "timed out after 5s", "interrupted by Ctrl-C"
+        lines = [f"task {result.name} {result.message}"]
     tail = [ln for ln in result.tail if ln.strip()][-10:]
     lines.extend(f"  | {ln}" for ln in tail)
     return lines
@@ -129,9 +135,9 @@ class PlainConsole:
     def task_finished(self, result: TaskResult) -> None:
         status = result.status
         if status in events.FINISHED_BAD:
-            word = _STATUS_WORDS[status]
+            text = f"FAILED: {result.message}" if status == events.FAILED else result.message
             self.out.write(
-                f"{self._prefix(result.name)}{self._paint(word + ': ' + result.message, '1;31')}"
+                f"{self._prefix(result.name)}{self._paint(text, '1;31')}"
                 f" ({fmt_duration(result.duration)})\n"
             )
         elif status == events.UP_TO_DATE and self.verbose_skips:
@@ -246,7 +252,12 @@ class LiveConsole(PlainConsole):
             self.rc.print(
                 Text.assemble(
                     (f"[{result.name}] ", self._style(result.name)),
-                    (f"{_STATUS_WORDS[result.status]}: {result.message}", "bold red"),
+                    (
+                        f"FAILED: {result.message}"
+                        if result.status == events.FAILED
+                        else result.message,
+                        "bold red",
+                    ),
                 )
             )
 

@@ -24,12 +24,15 @@ def cache_dir() -> str:
     return os.path.join(base, "pipekit")
 
 
+try:
+    from _blake2 import blake2b as _blake2b  # hashlib would load OpenSSL: slow to import
+except ImportError:  # pragma: no cover - CPython always has it
+    from hashlib import blake2b as _blake2b
+
+
 def digest(data: bytes) -> bytes:
-    try:
-        from _blake2 import blake2b
-    except ImportError:  # pragma: no cover - CPython always has it
-        from hashlib import blake2b
-    return blake2b(data, digest_size=20).digest()
+    """A 20-byte BLAKE2b digest."""
+    return _blake2b(data, digest_size=20).digest()
 
 
 def _entry(path: str) -> str:

@@ -15,17 +15,20 @@ import select
 import signal
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
 from pipekit import envexpand, events, process
 from pipekit.shell import SHELL, SHELL_FLAGS
 from pipekit.uptodate import judge, make_record, output_facts, recipe_digests, source_facts
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from pipekit.model import Pipeline, Task
     from pipekit.plugins import Plugins
     from pipekit.resolve import ResolvedStep
-    from pipekit.state import Fact, State
+    from pipekit.state import Fact, Record, State
 
 GRACE = 3.0  # seconds between the polite signal and SIGKILL
 STRAY_GRACE = 1.0  # for processes a finished task left behind in its group
@@ -122,6 +125,8 @@ class Runner:
         self.plugin_error: Exception | None = None
         self._bash: str | None = None
         self._base_env: dict[str, str] | None = None
+        self._global_declared: tuple[tuple[str, str], ...] | None = None
+        self._recipes: dict[str, tuple[bytes, bytes, bytes]] = {}
         self.strays: list[tuple[float, int]] = []  # (SIGKILL time, process group)
 
     # -- environment and commands -------------------------------------------------------------
@@ -144,6 +149,11 @@ class Runner:
 
     def declared_env(self, task: Task) -> tuple[tuple[str, str], ...]:
         """The pipeline-declared variables as this task sees them (what the state hashes)."""
+        if not task.env:
+            if self._global_declared is None:
+                env = self.base_env
+                self._global_declared = tuple((k, env[k]) for k, _ in self.pipeline.env)
+            return self._global_declared
         env = self.task_env(task)
         names = dict.fromkeys([k for k, _ in self.pipeline.env] + [k for k, _ in task.env])
         return tuple((k, env[k]) for k in names)
@@ -177,6 +187,10 @@ class Runner:
         return out
 
     def recipe(self, task: Task) -> tuple[bytes, bytes, bytes]:
+        """Digests of what the task does: commands, declared env, options (memoised)."""
+        known = self._recipes.get(task.name)
+        if known is not None:
+            return known
         step = self.steps.get(task.name)
         commands: object = task.run if step is None else tuple(c.identity() for c in step.commands)
         options = (
@@ -186,7 +200,68 @@ class Runner:
             task.sources,
             task.outputs,
         )
-        return recipe_digests(commands, self.declared_env(task), options)
+        digests = recipe_digests(commands, self.declared_env(task), options)
+        self._recipes[task.name] = digests
+        return digests
+
+    def fresh_tasks(self) -> set[str]:
+        """Tasks that are up to date by stat facts alone, found in one tight pass.
+
+        This is the whole cost of a no-op run, so it avoids everything the scheduler does
+        per task. A task counts only when every incremental dep counts too.
+        """
+        if self.state is None or self.opts.force:
+            return set()
+        records = self.state.records
+        tasks = self.pipeline.tasks
+        fresh: set[str] = set()
+        stale: set[str] = set()
+        quick = self.quick_up_to_date
+        incremental = self.incremental
+        for name in self.order:
+            task = tasks[name]
+            if not incremental(task):
+                continue
+            rec = records.get(name)
+            if rec is None or stale.intersection(task.deps) or not quick(task, rec):
+                stale.add(name)
+            else:
+                fresh.add(name)
+        return fresh
+
+    def quick_up_to_date(self, task: Task, record: Record) -> bool:
+        """The common no-change case, decided from stat facts alone (no hashing, no globs).
+
+        False means "not sure": the full verdict (``uptodate.judge``) then decides and says why.
+        """
+        if self.recipe(task) != record[0]:
+            return False
+        records = self.state.records if self.state is not None else {}
+        for dep, outputs in record[3].items():
+            now = records.get(dep)
+            if now is None or now[4] != outputs:
+                return False
+        sources, outputs = self.patterns(task)
+        stat = os.stat
+        for patterns, facts in ((sources, record[1]), (outputs, record[2])):
+            if len(patterns) != len(facts):
+                return False
+            for pattern in patterns:
+                fact = facts.get(pattern)
+                if fact is None:  # a glob, a folder, or a path spelled differently
+                    return False
+                try:
+                    st = stat(pattern)  # the run's cwd is the pipeline's folder
+                except OSError:
+                    return False
+                if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != fact[:4]:
+                    return False
+        return True
+
+    def incremental(self, task: Task) -> bool:
+        """True when the task may be skipped: it, or its step kind, declares sources/outputs."""
+        step = self.steps.get(task.name)
+        return task.incremental or (step is not None and bool(step.sources or step.outputs))
 
     def patterns(self, task: Task) -> tuple[tuple[str, ...], tuple[str, ...]]:
         step = self.steps.get(task.name)
@@ -228,21 +303,30 @@ class Runner:
         wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         poller.register(wake_r, select.POLLIN)
         old_handlers = self._install_signals(wake_w)
+        old_cwd = os.getcwd()
+        os.chdir(self.root)  # tasks run here, and stat() takes paths relative to it
+        fresh = self.fresh_tasks()
         try:
             while True:
                 while ready and len(running) < self.opts.jobs and not self.stopping:
                     _, name = heapq.heappop(ready)
-                    blocked = next(
+                    blocked = self.failed and next(
                         (d for d in tasks[name].deps if d in selected and not self.results[d].ok),
                         None,
                     )
-                    if blocked is not None:
+                    if not blocked and name in fresh:
+                        self._finish(
+                            events.TaskResult(name, events.UP_TO_DATE, reason="up to date")
+                        )
+                        release(name)
+                        continue
+                    if blocked:
                         self._finish_unstarted(name, f"dependency {blocked} did not succeed")
                         release(name)
                         continue
                     task = tasks[name]
                     verdict_reason = "no sources or outputs: always runs"
-                    if task.incremental and not self.opts.force:
+                    if self.incremental(task) and not self.opts.force:
                         rec = self.state.records.get(name) if self.state else None
                         sp, op = self.patterns(task)
                         verdict = judge(
@@ -265,6 +349,20 @@ class Runner:
                         verdict_reason = verdict.reason
                     elif self.opts.force:
                         verdict_reason = "--force"
+                    if not task.run and name not in self.steps:  # only groups deps
+                        fresh = all(
+                            self.results[d].status == events.UP_TO_DATE
+                            for d in task.deps
+                            if d in selected
+                        )
+                        status = (
+                            events.UP_TO_DATE
+                            if fresh
+                            else (events.WOULD_RUN if self.opts.dry_run else events.OK)
+                        )
+                        self._finish(events.TaskResult(name, status, reason="groups its deps"))
+                        release(name)
+                        continue
                     if self.opts.dry_run:
                         rerunning.add(name)
                         self.console.dry_run_task(
@@ -275,15 +373,11 @@ class Runner:
                         )
                         release(name)
                         continue
-                    if not task.run and name not in self.steps:  # only groups deps
-                        self._finish(events.TaskResult(name, events.OK, reason="groups its deps"))
-                        release(name)
-                        continue
                     run = Running(name, self.specs(task), free_lanes.pop(), time.monotonic())
                     run.reason = verdict_reason
                     if task.timeout:
                         run.deadline = run.start + task.timeout
-                    if task.incremental and self.state is not None:
+                    if self.incremental(task) and self.state is not None:
                         rec = self.state.records.get(name)
                         sp, _ = self.patterns(task)
                         run.sources = source_facts(self.root, sp, rec[1] if rec else {}, self.facts)
@@ -351,6 +445,7 @@ class Runner:
                 if self.console.wants_ticks:
                     self.console.tick(running)
         finally:
+            os.chdir(old_cwd)
             self._restore_signals(old_handlers)
             os.close(wake_r)
             os.close(wake_w)
@@ -440,7 +535,7 @@ class Runner:
     def _task_ok(self, run: Running) -> None:
         task = self.pipeline.tasks[run.name]
         now = time.monotonic()
-        if task.incremental and self.state is not None:
+        if self.incremental(task) and self.state is not None:
             _, op = self.patterns(task)
             outputs = output_facts(self.root, op, self.facts)
             self.state.record(
@@ -463,7 +558,12 @@ class Runner:
         if run.timed_out:
             status, message = events.TIMED_OUT, f"timed out after {_seconds(task.timeout or 0)}"
         elif run.signalled:
-            status, message = events.INTERRUPTED, "interrupted"
+            how = (
+                "Ctrl-C"
+                if self.interrupted == signal.SIGINT
+                else signal.Signals(self.interrupted).name
+            )
+            status, message = events.INTERRUPTED, f"interrupted by {how}"
         else:
             status, message = events.FAILED, words
         if self.state is not None:

@@ -36,11 +36,9 @@ Record = tuple[
 
 
 def hash_file(path: str) -> bytes:
-    try:
-        from _blake2 import blake2b
-    except ImportError:  # pragma: no cover
-        from hashlib import blake2b
-    h = blake2b(digest_size=DIGEST_SIZE)
+    from pipekit.pipecache import _blake2b
+
+    h = _blake2b(digest_size=DIGEST_SIZE)
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)

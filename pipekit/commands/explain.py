@@ -45,7 +45,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         inv.out(f"{name} is up to date: nothing it depends on changed since its last success")
     else:
         inv.out(f"{name} would run: {result.reason}")
-        if task.incremental and not args.force:
+        if runner.incremental(task) and not args.force:
             rerunning = {n for n, r in results.items() if r.status == "would-run" and n != name}
             verdict = judge(
                 pipeline.root,
@@ -74,7 +74,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         inv.out(f"sources: {', '.join(sources)} ({len(files)} files)")
     if outputs:
         inv.out(f"outputs: {', '.join(outputs)}")
-    if not task.incremental:
+    if not runner.incremental(task):
         inv.out("it declares no sources or outputs, so it always runs")
     return 0
 

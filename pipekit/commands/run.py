@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import TYPE_CHECKING
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
 from pipekit.invocation import Invocation
 
@@ -62,7 +63,7 @@ def load_steps(
     inv: Invocation, pipeline: Pipeline, order: list[str]
 ) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
     """Plugins and expanded steps, loaded only when the pipeline or installed plugins need it."""
-    from pipekit.plugins import has_third_party_plugins
+    from pipekit.entrypoints import has_third_party_plugins
 
     if not pipeline.needs_plugins and not has_third_party_plugins():
         return None, {}
@@ -85,7 +86,10 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     order = closure(pipeline, targets, with_deps=not args.no_deps)
     plugins, steps = load_steps(inv, pipeline, order)
     console = make_console(inv.stdout, inv.stderr, color=inv.color)
-    incremental = any(pipeline.tasks[n].incremental for n in order)
+    incremental = any(
+        pipeline.tasks[n].incremental or (n in steps and (steps[n].sources or steps[n].outputs))
+        for n in order
+    )
     state = None
     if incremental:
         if args.dry_run:
