@@ -50,8 +50,9 @@ def _makefile(args: argparse.Namespace, workdir: str) -> str:
     for name in ("GNUmakefile", "makefile", "Makefile"):  # make's own search order
         if os.path.isfile(os.path.join(workdir, name)):
             return name
+    where = display_path(workdir)
     raise PipekitError(
-        f"no Makefile in {display_path(workdir)}",
+        f"no Makefile in {'this folder' if where == '.' else where}",
         hint="pass the path of the Makefile: pipekit import path/to/Makefile, "
         "or run it in the Makefile's folder (-C DIR)",
     )
@@ -99,7 +100,8 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     )
     attention = translation.attention
     if attention:
-        say(f"{len(attention)} things need attention (also marked NOTE: in the file):")
+        things = "1 thing needs" if len(attention) == 1 else f"{len(attention)} things need"
+        say(f"{things} attention (also marked NOTE: in the file):")
         for line in attention:
             say(f"  - {line}")
     else:

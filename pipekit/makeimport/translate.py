@@ -202,7 +202,7 @@ class _Translator:
             task.origin = f"{listed[pos[0]]}:{pos[1]}"
             task.description = pos[2]
         elif rule.recipe_file:
-            task.origin = f"{rule.recipe_file}:{rule.recipe_line}"
+            task.origin = f"{rule.recipe_file}:{self.rule_line(rule.recipe_file, rule.recipe_line)}"
         if self.base not in ("", "."):
             task.cwd = self.base
         if kind == FOLDER:
@@ -213,8 +213,7 @@ class _Translator:
             )
         if kind == PHONY and not rule.phony:
             task.comments.append(
-                f"'{target}' is not in .PHONY, but its recipe makes no file of that name: "
-                "imported as a task that always runs (as make does while no such file exists)"
+                f"not in .PHONY, but its recipe makes no file '{target}': it always runs, as in make"
             )
         self.links(task, rule)
         self.recipe(task, rule)
@@ -339,12 +338,28 @@ class _Translator:
         flags = self.declared.value(".SHELLFLAGS", "-c")
         return not re.search(r"-\w*e", flags) or "pipefail" not in flags
 
+    def rule_line(self, file: str | None, recipe_line: int | None) -> int | None:
+        """The line of the rule whose recipe starts at ``recipe_line`` (the line above it)."""
+        if file is None or recipe_line is None:
+            return None
+        try:
+            with open(os.path.join(self.workdir, file), encoding="utf-8", errors="replace") as f:
+                lines = f.read().split("\n")[: recipe_line - 1]
+        except OSError:
+            return recipe_line
+        for number in range(len(lines), 0, -1):
+            line = lines[number - 1]
+            if line.strip() and not line.startswith("\t") and not line.startswith("#"):
+                return number if ":" in line else recipe_line
+        return recipe_line
+
     def pattern_text(self, rule: Rule) -> str | None:
         if rule.recipe_builtin:
             return None
         for pattern in self.built.patterns:
             if (pattern.recipe_file, pattern.recipe_line) == (rule.recipe_file, rule.recipe_line):
-                return f"'{pattern.text}' ({pattern.recipe_file}:{pattern.recipe_line})"
+                line = self.rule_line(pattern.recipe_file, pattern.recipe_line)
+                return f"'{pattern.text}' ({pattern.recipe_file}:{line})"
         return None
 
     def target_vars(self, task: ImportedTask, rule: Rule) -> None:
@@ -370,6 +385,13 @@ class _Translator:
         return common
 
     def pipeline_notes(self, out: Translation) -> None:
+        if any(len(t.deps) > 1 for t in out.tasks):
+            out.notes.append(
+                "make (without -j) builds a target's prerequisites one at a time, left to right; "
+                "pipekit runs independent tasks in parallel, like `make -j`. Where the order "
+                "matters (a formatter rewriting files a linter reads), add a dep, or run "
+                "`pipekit run -j 1`"
+            )
         for problem in self.reading.problems:
             out.notes.append(f"make said: {problem}")
         shell = os.path.basename(self.shell)
@@ -399,8 +421,9 @@ class _Translator:
         used = {(r.recipe_file, r.recipe_line) for r in self.built.rules.values() if r.stem}
         for pattern in self.declared.patterns:
             if pattern.recipe_file and (pattern.recipe_file, pattern.recipe_line) not in used:
+                line = self.rule_line(pattern.recipe_file, pattern.recipe_line)
                 out.comments.append(
-                    f"pattern rule '{pattern.text}' ({pattern.recipe_file}:{pattern.recipe_line}) "
+                    f"pattern rule '{pattern.text}' ({pattern.recipe_file}:{line}) "
                     "builds none of the targets: not imported"
                 )
 
