@@ -34,6 +34,8 @@ class PlanTask:
     prepares_environment: bool = False
     #: what a plugin's ``pipekit_emit_task`` returned for this emitter (None: render commands)
     rendering: Any = None
+    #: the task's own ``env`` table, raw and in file order (``env`` is it merged over [env])
+    own_env: tuple[tuple[str, str], ...] = ()
 
     @property
     def needs_pipekit(self) -> bool:
@@ -53,6 +55,9 @@ class EmitPlan:
     tasks: tuple[PlanTask, ...]
     default: tuple[str, ...]
     options: Any = None  # the emitter's validated options (from its config table)
+    #: the pipeline's ``[env]``, raw and in file order. pipekit expands these one after the
+    #: other against the caller's environment, then the task's ``own_env`` over them.
+    env: tuple[tuple[str, str], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def task(self, name: str) -> PlanTask:

@@ -65,3 +65,7 @@ def expand(value: str, environ: Mapping[str, str]) -> str:
             got = environ.get(name, "")
             parts.append(got if got or default is None else default)
     return "".join(parts)
+
+
+#: The public name of :func:`parse` (``pipekit.parse_env``), for emitters that render env values.
+parse_env = parse

@@ -69,6 +69,7 @@ def build_plan(
                 uses=task.uses,
                 options=step.options if step else None,
                 prepares_environment=step.prepares_environment if step else False,
+                own_env=tuple(task.env),
             )
         )
         rendering = plugins.emit_task(emitter.name, tasks[-1])
@@ -89,4 +90,5 @@ def build_plan(
         tasks=tuple(tasks),
         default=pipeline.default,
         options=emitter_options(pipeline, emitter, owner),
+        env=tuple(pipeline.env),
     )

@@ -1,0 +1,91 @@
+"""Shell text for the emitters: env assignments with pipekit's ``${VAR:-x}`` meaning, quoting."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Sequence
+
+from pipekit import parse_env
+
+# Words the shell takes as they are: no quoting needed, nothing expanded.
+_BARE = re.compile(r"[A-Za-z0-9_./:,+@%=-]+")
+
+
+def quote(word: str) -> str:
+    """``word`` for the shell: as is when nothing in it is special, else single-quoted."""
+    return word if _BARE.fullmatch(word) else shlex.quote(word)
+
+
+def has_references(value: str) -> bool:
+    """True when ``value`` reads a variable (``${VAR}`` / ``${VAR:-x}``)."""
+    return any(not isinstance(seg, str) for seg in parse_env(value))
+
+
+def references(value: str) -> set[str]:
+    """The names ``value`` reads."""
+    return {seg[0] for seg in parse_env(value) if not isinstance(seg, str)}
+
+
+def value_word(value: str) -> str:
+    """A shell word (for the right side of an assignment) that expands like pipekit does.
+
+    pipekit expands ``${VAR}`` to the variable or nothing and ``${VAR:-x}`` to the variable,
+    or ``x`` taken literally when it is unset or empty; ``$$`` is a ``$``. The shell's
+    ``${VAR:-word}`` has the same rule, so references stay references and every literal part
+    is quoted.
+    """
+    parts = []
+    for seg in parse_env(value):
+        if isinstance(seg, str):
+            parts.append(quote(seg))
+        else:
+            name, default = seg
+            if default is None:
+                parts.append("${" + name + "}")
+            else:
+                parts.append("${" + name + ":-" + (quote(default) if default else "") + "}")
+    return "".join(parts) or "''"
+
+
+def assignments(env: Sequence[tuple[str, str]], *, expand: bool) -> str:
+    """Shell statements (ending in ``; ``) that export ``env`` in order.
+
+    With ``expand`` the values use pipekit's env syntax, each seeing the ones before it
+    (pipekit expands them one after the other); without, values are literal.
+    """
+    if not env:
+        return ""
+    if not expand or not any(has_references(v) for _, v in env):
+        words = [f"{k}={quote(v if not expand else literal(v))}" for k, v in env]
+        return "export " + " ".join(words) + "; "
+    # Plain assignments are made left to right, each seeing the ones before; export after.
+    words = [f"{k}={value_word(v)}" for k, v in env]
+    names = list(dict.fromkeys(k for k, _ in env))
+    return " ".join(words) + "; export " + " ".join(names) + "; "
+
+
+def literal(value: str) -> str:
+    """A value without references as pipekit reads it: ``$$`` is ``$``."""
+    return "".join(seg for seg in parse_env(value) if isinstance(seg, str))
+
+
+def ansi_c(text: str) -> str:
+    """``text`` as a bash ``$'...'`` word: one line whatever it holds, every byte kept."""
+    out = []
+    for ch in text:
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == "'":
+            out.append("\\'")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return "$'" + "".join(out) + "'"

@@ -1,0 +1,312 @@
+"""The ``makefile`` emitter: a GNU Makefile that runs what ``pipekit run`` runs, the same way.
+
+How pipeline.toml maps to make is documented in docs/emitters.md; in short: a target per
+task, phony unless the task has outputs (then the outputs are real file targets with the
+sources as prerequisites, and the task's name a phony alias), every ``run`` entry one recipe
+line run by the same ``bash --noprofile --norc -eo pipefail -c`` as pipekit, env and cwd
+carried by a short shell prefix.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Sequence
+
+from pipekit import Command, EmitPlan, Emitter, PipekitError, PlanTask, Registry, hookimpl
+from pipekit_builtins import _shellwords as sw
+
+_GLOB = re.compile(r"[*?\[]")
+# What make can take in a target or prerequisite (and inside $(wildcard ...)) as it is.
+_PATH_OK = re.compile(r"[^\s$#%:;=|\\()'\"`,&<>]+")
+# Variables make itself reads or sets: never export these at the make level.
+_MAKE_NAMES = {"SHELL", "MFLAGS", "CURDIR", "VPATH", "GPATH", "SUFFIXES", "GNUMAKEFLAGS"}
+_SAFE_MAKE_VALUE = re.compile(r"[A-Za-z0-9_./,+@:=-]+")
+STAMPS = ".pipekit/make"
+RWILDCARD = "rwildcard = $(wildcard $1$2) $(foreach d,$(wildcard $1*),$(call rwildcard,$d/,$2))"
+
+
+def make_text(text: str) -> str:
+    """``text`` inside a recipe, where make expands ``$``: every ``$`` doubled."""
+    return text.replace("$", "$$")
+
+
+def needs_eval(script: str) -> bool:
+    """True when ``script`` cannot be a recipe line as it is.
+
+    Make splits a recipe at newlines (each line its own shell), reads a trailing backslash
+    as a continuation, and takes a leading ``@``, ``-`` or ``+`` as its own flags.
+    """
+    return (
+        "\n" in script
+        or "\r" in script
+        or script.rstrip(" \t").endswith("\\")
+        or script.lstrip(" \t")[:1] in ("@", "-", "+")
+    )
+
+
+def script_line(script: str) -> str:
+    """One recipe line's shell text that runs ``script`` exactly as ``bash -c`` would.
+
+    A script that cannot stay a line as it is (several lines, a heredoc, a trailing
+    backslash) is passed to ``eval`` as a single ``$'...'`` word: one shell, the same flags,
+    every byte (newlines included) as written.
+    """
+    return f"eval {sw.ansi_c(script)}" if needs_eval(script) else script
+
+
+def comment(text: str) -> list[str]:
+    """``text`` as comment lines (a trailing backslash would continue a make comment)."""
+    return [("# " + line).rstrip().rstrip("\\").rstrip() for line in text.splitlines()]
+
+
+class Layout:
+    """Paths and target names for one plan: what the Makefile calls everything."""
+
+    def __init__(self, plan: EmitPlan) -> None:
+        self.plan = plan
+        root = posixpath.dirname(plan.source.replace("\\", "/"))
+        self.root = posixpath.normpath(root) if root else "."
+        self.produced: dict[str, str] = {}  # literal output path -> task
+        for task in plan.tasks:
+            if self.file_target(task) is not None:
+                self.produced[self.path(task, task.outputs[0], "outputs")] = task.name
+        self.names = self._map_names()
+        self.default = self._default_target()
+
+    def path(self, task: PlanTask, pattern: str, key: str) -> str:
+        """``pattern`` (relative to the pipeline's folder) as the Makefile's folder sees it."""
+        if not _PATH_OK.fullmatch(pattern):
+            raise PipekitError(
+                f"task '{task.name}': make cannot handle the path '{pattern}' in '{key}'",
+                hint="make cannot take spaces or any of $ # % : ; = | \\ ( ) , ' \" ` & < > "
+                "in a file name; rename the file (pipekit run itself handles such names)",
+            )
+        joined = posixpath.normpath(posixpath.join(self.root, pattern))
+        return joined
+
+    def file_target(self, task: PlanTask) -> str | None:
+        """The one literal output that is this task's file target, or None."""
+        if len(task.outputs) == 1 and not _GLOB.search(task.outputs[0]):
+            return task.outputs[0]
+        return None
+
+    def stamp(self, task: PlanTask) -> str:
+        return posixpath.normpath(posixpath.join(self.root, STAMPS, task.name + ".stamp"))
+
+    def _map_names(self) -> dict[str, str]:
+        """Task name -> target name: the name itself unless a file of that name is a target
+        or prerequisite (or the Makefile), which would change what the Makefile means."""
+        taken: set[str] = {"Makefile", "makefile", "GNUmakefile"}
+        for task in self.plan.tasks:
+            for key, patterns in (("sources", task.sources), ("outputs", task.outputs)):
+                taken.update(self.path(task, p, key) for p in patterns if not _GLOB.search(p))
+        names = {t.name for t in self.plan.tasks}
+        out: dict[str, str] = {}
+        for task in self.plan.tasks:
+            name = task.name
+            if name in taken:
+                base = f"task-{name}"
+                name, n = base, 2
+                while name in taken or name in names or name in out.values():
+                    name, n = f"{base}-{n}", n + 1
+            out[task.name] = name
+        return out
+
+    def _default_target(self) -> str:
+        default = self.plan.default
+        if len(default) == 1:
+            return self.names[default[0]]
+        used = set(self.names.values()) | set(self.names)
+        name, n = "default", 2
+        while name in used:
+            name, n = f"default-{n}", n + 1
+        return name
+
+
+class MakefileEmitter(Emitter):
+    """Writes a GNU Makefile (make 4.0 or newer) equivalent to the pipeline."""
+
+    name = "makefile"
+    default_path = "Makefile"
+    description = "a GNU Makefile that runs the same commands, in the same shell"
+
+    def render(self, plan: EmitPlan) -> str:
+        layout = Layout(plan)
+        make_env = self._make_level_env(plan)
+        body: list[str] = []
+        uses_rwildcard = False
+        for task in plan.tasks:
+            lines, rw = self._task(plan, layout, task, make_env)
+            uses_rwildcard |= rw
+            body += ["", *lines]
+        out = [*comment("\n".join(plan.header)), ""]
+        out += [
+            f"SHELL := {plan.shell[0]}",
+            f".SHELLFLAGS := {' '.join(plan.shell[1:])}",
+            "MAKEFLAGS += --no-builtin-rules",
+            ".SUFFIXES:",
+            ".DELETE_ON_ERROR:",
+            f".DEFAULT_GOAL := {layout.default}",
+        ]
+        if make_env:
+            out.append("")
+            out += [f"export {k} := {v}" for k, v in plan.env if k in make_env]
+        if uses_rwildcard:
+            out += [
+                "",
+                "# $(call rwildcard,DIR/,PATTERN): files matching PATTERN in DIR at any depth",
+            ]
+            out.append(RWILDCARD)
+        phony = [layout.names[t.name] for t in plan.tasks]
+        if len(plan.default) > 1:
+            phony.append(layout.default)
+        out += ["", *_wrap(".PHONY:", phony)]
+        if len(plan.default) > 1:
+            out += ["", "# pipekit run with no task named runs these"]
+            out += _wrap(f"{layout.default}:", [layout.names[n] for n in plan.default])
+        out += body
+        return "\n".join(out) + "\n"
+
+    def _make_level_env(self, plan: EmitPlan) -> set[str]:
+        """[env] names simple enough to be ``export NAME := value`` lines at the top.
+
+        The rest (values that read variables, or that make would mangle) are set in each
+        recipe line's shell, in order, exactly as pipekit expands them. A name read by an
+        earlier [env] value stays in the shell, so that value still sees the caller's one.
+        """
+        out: set[str] = set()
+        read: set[str] = set()
+        for name, value in plan.env:
+            if (
+                name not in read
+                and name not in _MAKE_NAMES
+                and not name.startswith("MAKE")
+                and name != "rwildcard"
+                and _SAFE_MAKE_VALUE.fullmatch(value)
+            ):
+                out.add(name)
+            read |= sw.references(value)
+        return out
+
+    def _task(
+        self, plan: EmitPlan, layout: Layout, task: PlanTask, make_env: set[str]
+    ) -> tuple[list[str], bool]:
+        lines: list[str] = []
+        target = layout.names[task.name]
+        if task.description:
+            lines += comment(task.description)
+        if target != task.name:
+            lines += comment(
+                f"task '{task.name}' (renamed: a file of that name is in the Makefile)"
+            )
+        if task.timeout is not None:
+            lines += comment(
+                f"timeout = {task.timeout:g} s: enforced by pipekit run only, not by make"
+            )
+        deps = [layout.names[d] for d in task.deps]
+        recipe = [f"\t{make_text(line)}" for line in self._recipe(plan, layout, task, make_env)]
+        if not task.outputs:
+            return [*lines, *_wrap(f"{target}:", deps), *recipe], False
+        # A task with outputs: its files are real targets, remade when a source is newer.
+        file_target = layout.file_target(task)
+        if file_target is not None:
+            goal = layout.path(task, file_target, "outputs")
+        else:
+            goal = layout.stamp(task)
+        prereqs, rwildcard = self._sources(layout, task)
+        lines += _wrap(f"{target}:", [goal])
+        lines.append("")
+        if file_target is None:
+            # Several outputs or globs: a stamp file stands for them, remade when one is missing.
+            checks = ",".join(
+                f"$(wildcard {layout.path(task, o, 'outputs')})" for o in task.outputs
+            )
+            test = checks if len(task.outputs) == 1 else f"$(and {checks})"
+            lines += [f"ifeq ({test},)", f".PHONY: {goal}", "endif"]
+            recipe.append("\t@mkdir -p $(@D) && touch $@")  # make syntax: not escaped
+        head = _wrap(f"{goal}:", prereqs + (["|", *deps] if deps else []))
+        return [*lines, *head, *recipe], rwildcard
+
+    def _sources(self, layout: Layout, task: PlanTask) -> tuple[list[str], bool]:
+        """Prerequisites for the sources: another task's file target by name, files through
+        ``$(wildcard ...)`` (a missing file is no error, as in pipekit), ``**`` recursively."""
+        plain: list[str] = []
+        wild: list[str] = []
+        calls: list[str] = []
+        for pattern in task.sources:
+            path = layout.path(task, pattern, "sources")
+            if "**" in path:
+                head, _, tail = path.partition("**")
+                tail = tail.lstrip("/") or "*"
+                calls.append(f"$(call rwildcard,{head},{tail})")
+            elif path in layout.produced and not _GLOB.search(path):
+                plain.append(path)
+            else:
+                wild.append(path)
+        out = plain + ([f"$(wildcard {' '.join(wild)})"] if wild else []) + calls
+        return out, bool(calls)
+
+    def _recipe(
+        self, plan: EmitPlan, layout: Layout, task: PlanTask, make_env: set[str]
+    ) -> list[str]:
+        commands: Sequence[Command] = task.commands
+        if task.rendering is not None:
+            commands = _checked_rendering(task)
+        elif task.needs_pipekit:
+            return [self._pipekit_line(plan, task)]
+        prefix = sw.assignments(
+            [(k, v) for k, v in plan.env if k not in make_env] + list(task.own_env), expand=True
+        )
+        out = []
+        for cmd in commands:
+            if cmd.call is not None:
+                out.append(self._pipekit_line(plan, task))
+                continue
+            words = prefix + sw.assignments(list(cmd.env.items()), expand=False)
+            cwd = cmd.cwd if cmd.cwd is not None else task.cwd
+            if cwd is not None:
+                where = posixpath.normpath(posixpath.join(layout.root, cwd))
+                if where != ".":
+                    words += f"cd {sw.quote(where)}; "
+            text = cmd.shell_text()
+            out.append(words + script_line(text))
+        return out
+
+    def _pipekit_line(self, plan: EmitPlan, task: PlanTask) -> str:
+        words = ["pipekit"]
+        if plan.source != "pipeline.toml":
+            words += ["-f", plan.source]
+        return " ".join(sw.quote(w) for w in [*words, "run", "--no-deps", task.name])
+
+
+def _checked_rendering(task: PlanTask) -> list[Command]:
+    rendering = task.rendering
+    if not isinstance(rendering, list | tuple) or not all(
+        isinstance(c, Command) for c in rendering
+    ):
+        raise PipekitError(
+            f"task '{task.name}': a plugin's pipekit_emit_task returned {rendering!r} for the "
+            "makefile emitter, not a list of pipekit.Command",
+            hint="this is a bug in the plugin that renders this task; report it to its authors",
+        )
+    return list(rendering)
+
+
+def _wrap(head: str, words: Sequence[str], width: int = 100) -> list[str]:
+    """``head word word ...``, continued with backslashes past ``width`` characters."""
+    lines: list[str] = []
+    line = head
+    for word in words:
+        if len(line) + 1 + len(word) > width and line.strip() != head:
+            lines.append(line + " \\")
+            line = "    " + word
+        else:
+            line += " " + word
+    lines.append(line)
+    return lines
+
+
+@hookimpl
+def pipekit_register_emitters(registry: Registry[Emitter]) -> None:
+    registry.add(MakefileEmitter())
