@@ -1,4 +1,4 @@
-"""`pipekit import` on a C project: file targets, a pattern rule, make's built-in rules and $(MAKE)."""
+"""`pipekit import` on a C project: file targets, pattern and built-in rules, $(MAKE)."""
 
 from __future__ import annotations
 

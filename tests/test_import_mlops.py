@@ -1,4 +1,4 @@
-"""`pipekit import` on the MLOps tutorial's Makefile: the exact pipeline.toml, then the same results."""
+"""`pipekit import` on the MLOps tutorial's Makefile: the exact pipeline.toml, the same results."""
 
 from __future__ import annotations
 

@@ -213,7 +213,8 @@ class _Translator:
             )
         if kind == PHONY and not rule.phony:
             task.comments.append(
-                f"not in .PHONY, but its recipe makes no file '{target}': it always runs, as in make"
+                f"not in .PHONY, but its recipe makes no file '{target}': "
+                "it always runs, as in make"
             )
         self.links(task, rule)
         self.recipe(task, rule)
