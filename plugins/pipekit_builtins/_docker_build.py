@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from pipekit import StepFailed
-
 from pipekit_builtins import _docker_dockerfile as dockerfiles
 from pipekit_builtins import _docker_git as git
 from pipekit_builtins._docker_client import connect, say, short_reason
@@ -71,9 +70,15 @@ def build(
             df_name = dockerfile
             say(f"wrote {dockerfile}: it is yours now, edit it as you like")
         else:
-            say(f"no {dockerfile}: building from a generated one (write_dockerfile = true keeps it)")
+            say(
+                f"no {dockerfile}: building from a generated one (write_dockerfile = true keeps it)"
+            )
     files = [f for f in context_files(ctx_dir, None) if f != ".dockerignore"]
-    settings = {"build_args": dict(build_args or {}), "target": target, "labels": dict(labels or {})}
+    settings = {
+        "build_args": dict(build_args or {}),
+        "target": target,
+        "labels": dict(labels or {}),
+    }
     digest = content_hash(ctx_dir, files, df_text, settings)
     revision = git.commit(ctx_dir)
     refs = resolve_tags(image, tags, digest=digest, revision=revision)
@@ -93,7 +98,11 @@ def build(
         HASH_LABEL: digest,
         TASK_LABEL: task,
         **({"org.opencontainers.image.revision": revision} if revision else {}),
-        **({"org.opencontainers.image.source": src} if (src := source or git.source_url(ctx_dir)) else {}),
+        **(
+            {"org.opencontainers.image.source": src}
+            if (src := source or git.source_url(ctx_dir))
+            else {}
+        ),
         **dict(labels or {}),
     }
     # The daemon reads .dockerignore again and removes what it lists from the context before

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from pipekit import StepFailed
-
 from pipekit_builtins._docker_client import connect, say, short_reason
 
 #: Push progress that would flood a CI log; the final status of each layer is printed.
@@ -72,12 +71,14 @@ def push(
     if host is None:
         raise StepFailed(
             f"image '{target}' names no registry host, so it would go to Docker Hub\n"
-            "  hint: set registry = \"HOST[:PORT][/NAMESPACE]\" in the task's with table",
+            '  hint: set registry = "HOST[:PORT][/NAMESPACE]" in the task\'s with table',
             exit_code=2,
         )
-    wanted = list(tags) or sorted(
-        t.rpartition(":")[2] for t in local.tags if split_ref(t)[0] == repo
-    ) or [tag or "latest"]
+    wanted = (
+        list(tags)
+        or sorted(t.rpartition(":")[2] for t in local.tags if split_ref(t)[0] == repo)
+        or [tag or "latest"]
+    )
     auth = _credentials(username_env, password_env)
     digests: list[str] = []
     for one in wanted:

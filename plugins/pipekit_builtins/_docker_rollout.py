@@ -168,6 +168,10 @@ class _Rollout:
         self.settle = settle
         self.log_lines = log_lines
 
+    @property
+    def _policy(self) -> dict[str, str]:
+        return {"Name": self.spec["restart"]}
+
     def _create(self, name: str, *, final: bool) -> Any:
         spec = self.spec
         ports = None
@@ -181,7 +185,8 @@ class _Rollout:
             environment=spec["env"],
             ports=ports,
             labels={SERVICE_LABEL: self.name, CONFIG_LABEL: self.config},
-            restart_policy={"Name": spec["restart"]} if final and spec["restart"] != "no" else None,
+            # the candidate must not be restarted by the engine while it is being checked
+            restart_policy=None if not final or spec["restart"] == "no" else self._policy,
             detach=True,
         )
 
@@ -193,7 +198,7 @@ class _Rollout:
         parked = False
         new = None
         try:
-            candidate = self._create(f"{self.name}-next", final=promote)
+            candidate = self._create(f"{self.name}-next", final=False)
             beside = " beside the running one" if old is not None else ""
             say(f"starting {self.name}-next ({self.spec['image'][7:19]}){beside}")
             candidate.start()
@@ -205,6 +210,8 @@ class _Rollout:
                 old.stop(timeout=10)
             if promote:
                 candidate.rename(self.name)
+                if self.spec["restart"] != "no":
+                    candidate.update(restart_policy=self._policy)
                 new, candidate = candidate, None
             else:
                 candidate.remove(force=True)
