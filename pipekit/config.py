@@ -209,12 +209,13 @@ class _Validator:
         *,
         task: str | None = None,
         example: str | None = None,
+        found: str | None = None,
     ) -> ConfigError:
         label = ".".join(keys[2:]) if keys[:1] == ("tasks",) and len(keys) > 2 else ".".join(keys)
         where = f" in task '{task}'" if task else ""
         return self.error(
             keys,
-            f"'{label}'{where} must be {want}, not {_kind(value)}",
+            f"'{label}'{where} must be {want}, not {found or _kind(value)}",
             task=task,
             hint=f"for example: {example}" if example else None,
         )
@@ -225,8 +226,18 @@ class _Validator:
     ) -> tuple[str, ...]:
         if isinstance(value, str):
             return (value,)
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return tuple(value)
+        if isinstance(value, list):
+            bad = next((v for v in value if not isinstance(v, str)), None)
+            if bad is None:
+                return tuple(value)
+            raise self.expect(
+                keys,
+                value,
+                "a string or a list of strings",
+                task=task,
+                example=example,
+                found=f"a list holding {_kind(bad)}",
+            )
         raise self.expect(keys, value, "a string or a list of strings", task=task, example=example)
 
     def env_table(
