@@ -134,6 +134,13 @@ def _syntax_error(msg: str, shown: str) -> ConfigError:
         msg = msg[: m.start()].rstrip()
     elif msg.endswith("(at end of document)"):
         msg = msg[: -len("(at end of document)")].rstrip()
+    # tomllib names tables as Python tuples ("cannot declare ('tasks', 'a') twice"): use TOML's
+    # own spelling ([tasks.a]) instead.
+    msg = re.sub(
+        r"\(((?:'[^']*'(?:, )?)+),?\)",
+        lambda m: "[" + ".".join(re.findall(r"'([^']*)'", m.group(1))) + "]",
+        msg,
+    )
     first = msg[:1].lower() + msg[1:]
     return ConfigError(
         f"invalid TOML: {first}",
