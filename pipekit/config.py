@@ -479,4 +479,9 @@ class _Validator:
         cycle = find_cycle({name: t.deps for name, t in tasks.items()})
         if cycle:
             err = self.error(("tasks", cycle[0], "deps"), "")
-            raise CycleError(cycle, file=self.shown, line=err.line)
+            exc = CycleError(cycle, file=self.shown, line=err.line)
+            exc.col = err.col
+            if len(cycle) == 2:  # [a, a]: "a -> a" reads like a puzzle
+                exc.message = f"task '{cycle[0]}' depends on itself"
+                exc.hint = f"remove '{cycle[0]}' from its deps"
+            raise exc
