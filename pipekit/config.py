@@ -48,6 +48,12 @@ def display_path(path: str) -> str:
 def find_pipeline(file: str | None = None, directory: str | None = None) -> str:
     """The absolute path of the pipeline.toml to use (``-f`` wins; else search upwards)."""
     base = os.path.abspath(directory or ".")
+    if directory and not os.path.isdir(base):
+        raise ConfigError(
+            "no such folder",
+            file=display_path(base),
+            hint="check the path given to -C",
+        )
     if file:
         path = file if os.path.isabs(file) else os.path.join(base, file)
         if not os.path.exists(path):
@@ -352,6 +358,13 @@ class _Validator:
                         f"default task '{name_}' is not defined" + (f"; {hint}" if hint else ""),
                         hint=None if hint else "tasks: " + ", ".join(tasks),
                     )
+        from pipekit.uptodate import static_recipe
+
+        for task in tasks.values():
+            if task.uses is None:
+                task.recipe = static_recipe(
+                    task.run, env, task.env, task.cwd, task.sources, task.outputs
+                )
         tables = {k: v for k, v in doc.items() if k not in ("pipeline", "env", "tasks")}
         return Pipeline(
             self.path,
