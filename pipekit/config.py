@@ -123,7 +123,7 @@ def parse(path: str, data: bytes) -> Pipeline:
         raise ConfigError(
             "the file is empty",
             file=shown,
-            hint='define a task, e.g.\n  [tasks.hello]\n  run = "echo hello"',
+            hint='define a task, e.g.\n        [tasks.hello]\n        run = "echo hello"',
         )
     try:
         doc = tomllib.loads(text)
@@ -319,7 +319,7 @@ class _Validator:
             raise self.error(
                 ("tasks",),
                 "no tasks defined",
-                hint='add one, e.g.\n  [tasks.hello]\n  run = "echo hello"',
+                hint='add one, e.g.\n        [tasks.hello]\n        run = "echo hello"',
             )
         if not isinstance(raw_tasks, dict):
             raise self.expect(("tasks",), raw_tasks, "a table")
@@ -390,7 +390,7 @@ class _Validator:
                 keys,
                 f"task '{name}' must be a table, not {_kind(body)}",
                 task=name,
-                hint=f'write it as\n  [tasks.{name}]\n  run = "..."',
+                hint=f'write it as\n        [tasks.{name}]\n        run = "..."',
             )
         for key in body:
             if key not in TASK_KEYS:
