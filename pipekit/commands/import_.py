@@ -96,7 +96,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     default = f", default '{translation.default}'" if translation.default else ""
     say(
         f"imported {display_path(os.path.join(workdir, makefile))} -> {where}: "
-        f"{len(tasks)} tasks ({', '.join(parts)}){default}"
+        f"{len(tasks)} task{'' if len(tasks) == 1 else 's'} ({', '.join(parts)}){default}"
     )
     attention = translation.attention
     if attention:
