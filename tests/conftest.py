@@ -1,0 +1,216 @@
+"""Shared, generic fixtures: a throw-away project folder and the real `pipekit` CLI run in it.
+
+Everything here is additive: other test modules keep their own helpers_*.py modules.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+PYTHON = sys.executable
+PIPEKIT = [PYTHON, "-m", "pipekit"]
+
+# Variables that would change how pipekit renders or caches, taken out of every run.
+_SCRUB = ("NO_COLOR", "FORCE_COLOR", "PIPEKIT_NO_CACHE", "PIPEKIT_DISABLE_PLUGINS", "TERM")
+
+
+class Result:
+    """What one pipekit run did: exit status and both output streams."""
+
+    def __init__(self, args: list[str], code: int, stdout: str, stderr: str) -> None:
+        self.args = args
+        self.code = code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def __repr__(self) -> str:
+        return (
+            f"Result({self.args!r}, code={self.code})\n--- stdout\n{self.stdout}"
+            f"--- stderr\n{self.stderr}"
+        )
+
+
+class Project:
+    """A pipeline folder under tmp_path, with the real CLI run in it as a subprocess."""
+
+    def __init__(self, root: Path, cache: Path) -> None:
+        self.root = root
+        self.cache = cache
+
+    def write(self, name: str, text: str | bytes) -> Path:
+        path = self.root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text)
+        return path
+
+    def read(self, name: str) -> str:
+        return (self.root / name).read_text()
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
+        env["PIPEKIT_CACHE_DIR"] = str(self.cache)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        if extra:
+            env.update(extra)
+        return env
+
+    def argv(self, *args: str) -> list[str]:
+        return [*PIPEKIT, *args]
+
+    def run(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        timeout: float = 60,
+        cwd: Path | None = None,
+    ) -> Result:
+        """Run ``pipekit ARGS`` to the end; output decoded, stdin /dev/null."""
+        proc = subprocess.run(
+            self.argv(*args),
+            cwd=cwd or self.root,
+            env=self.env(env),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=timeout,
+        )
+        return Result(
+            list(args),
+            proc.returncode,
+            proc.stdout.decode("utf-8", "replace"),
+            proc.stderr.decode("utf-8", "replace"),
+        )
+
+    def start(
+        self, *args: str, env: Mapping[str, str] | None = None, **kw: object
+    ) -> subprocess.Popen[bytes]:
+        """Start ``pipekit ARGS`` in the background (stdout/stderr piped)."""
+        return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+            self.argv(*args),
+            cwd=self.root,
+            env=self.env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            **kw,
+        )
+
+    def snapshot(self, under: str = ".") -> dict[str, tuple[int, int, bytes]]:
+        """Every file and folder under ``under``: (mode, mtime_ns, content) — to prove no writes."""
+        out: dict[str, tuple[int, int, bytes]] = {}
+        base = self.root / under
+        for dirpath, dirnames, filenames in os.walk(base):
+            for name in dirnames + filenames:
+                p = Path(dirpath) / name
+                st = p.lstat()
+                data = p.read_bytes() if p.is_file() else b""
+                out[str(p.relative_to(self.root))] = (st.st_mode, st.st_mtime_ns, data)
+        return out
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """An empty project folder; its pipekit runs use a private pipeline cache."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    return Project(root, tmp_path / "cache")
+
+
+def wait_for(
+    predicate: Callable[[], object], timeout: float = 10.0, interval: float = 0.02
+) -> object:
+    """Poll ``predicate`` until it is truthy (returned) or fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {predicate!r}")
+        time.sleep(interval)
+
+
+def wait_for_file(path: Path, timeout: float = 10.0, *, lines: int = 1) -> str:
+    """Wait until ``path`` exists and holds at least ``lines`` lines; its text."""
+
+    def ready() -> str | None:
+        try:
+            text = path.read_text()
+        except FileNotFoundError:
+            return None
+        return text if text.count("\n") >= lines else None
+
+    return str(wait_for(ready, timeout))
+
+
+def processes() -> list[tuple[int, int, str]]:
+    """(pid, process group, command line) of every live, non-zombie process, from /proc."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                stat = f.read().decode("utf-8", "replace")
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+        except OSError:
+            continue
+        rest = stat[stat.rindex(")") + 2 :].split()
+        state, pgrp = rest[0], int(rest[2])
+        if state in ("Z", "X"):
+            continue
+        out.append((int(entry), pgrp, cmd))
+    return out
+
+
+def processes_matching(marker: str) -> list[tuple[int, int, str]]:
+    """Live processes whose command line contains ``marker`` (use a unique one per test)."""
+    me = os.getpid()
+    return [p for p in processes() if marker in p[2] and p[0] != me]
+
+
+def wait_gone(marker: str, timeout: float = 5.0) -> list[tuple[int, int, str]]:
+    """Wait until no process mentions ``marker``; the survivors if some are still there."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = processes_matching(marker)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.05)
+
+
+def kill_matching(marker: str) -> None:
+    """Clean-up after a failed test: SIGKILL the processes this test started (by marker)."""
+    for pid, _, _ in processes_matching(marker):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture
+def marker(tmp_path: Path) -> Iterator[str]:
+    """A string unique to this test for command lines, so `ps` finds only its processes;
+    anything still running with it at the end is killed."""
+    tag = f"pkt{os.getpid()}x{tmp_path.name[-24:].replace('-', '')}"
+    tag = "".join(c for c in tag if c.isalnum())
+    yield tag
+    kill_matching(tag)
