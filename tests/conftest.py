@@ -5,6 +5,7 @@ Everything here is additive: other test modules keep their own helpers_*.py modu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -200,10 +201,8 @@ def wait_gone(marker: str, timeout: float = 5.0) -> list[tuple[int, int, str]]:
 def kill_matching(marker: str) -> None:
     """Clean-up after a failed test: SIGKILL the processes this test started (by marker)."""
     for pid, _, _ in processes_matching(marker):
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 @pytest.fixture
