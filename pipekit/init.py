@@ -131,9 +131,7 @@ def render(name: str, found: Iterable[tuple[str, Proposal]]) -> str:
             table.add(tomlkit.comment(line))
         table.add("uses", kind)
         if proposal.with_:
-            inline = tomlkit.inline_table()
-            inline.update(proposal.with_)
-            table.add("with", inline)
+            table.add("with", _inline(proposal.with_))
         deps = [d for d in proposal.deps if d in names]
         if deps:
             table.add("deps", deps)
@@ -153,3 +151,11 @@ def render(name: str, found: Iterable[tuple[str, Proposal]]) -> str:
     tasks.add("all", everything)
     doc.add("tasks", tasks)
     return tomlkit.dumps(doc)
+
+
+def _inline(values: dict[str, Any]) -> Any:
+    """An inline table written the way the docs write them: ``{ key = value, ... }``."""
+    import tomlkit
+
+    body = ", ".join(f"{k} = {tomlkit.item(v).as_string()}" for k, v in values.items())
+    return tomlkit.parse(f"x = {{ {body} }}\n")["x"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pipekit import Command, ProjectScan, Proposal, Registry, StepContext, StepKind, hookimpl
 
@@ -87,14 +87,18 @@ class Install(StepKind):
             for f in ("requirements.txt", "requirements-dev.txt", "dev-requirements.txt")
             if project.has(f)
         ]
-        is_project = "[project]" in project.read("pyproject.toml")
-        if not requirements and not is_project:
+        metadata = _project_table(project)
+        if not requirements and metadata is None:
             return None
         with_: dict[str, object] = {}
-        if requirements != ["requirements.txt"]:
+        if requirements and requirements != ["requirements.txt"]:
             with_["requirements"] = requirements
-        if is_project:
+        if metadata is not None:
             with_.update(project=True, editable=True)
+            optional = metadata.get("optional-dependencies", {})
+            extras = [e for e in ("dev", "test", "tests") if e in optional]
+            if extras:
+                with_["extras"] = extras
         return Proposal(
             task="install",
             with_=with_,
@@ -102,6 +106,17 @@ class Install(StepKind):
             "are unchanged.",
             order=10,
         )
+
+
+def _project_table(project: ProjectScan) -> dict[str, Any] | None:
+    """The ``[project]`` table of pyproject.toml, or None when there is none."""
+    import tomllib
+
+    try:
+        table = tomllib.loads(project.read("pyproject.toml")).get("project")
+    except tomllib.TOMLDecodeError:
+        return None
+    return table if isinstance(table, dict) else None
 
 
 @hookimpl
