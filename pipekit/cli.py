@@ -60,6 +60,23 @@ def command_in(argv: list[str]) -> str | None:
     return None
 
 
+def _formatter() -> type[argparse.HelpFormatter]:
+    """argparse's formatter, told the terminal width so that it does not import shutil
+    (which pulls in bz2, lzma and zlib: several milliseconds of every start-up)."""
+    import argparse
+    import os
+
+    class Formatter(argparse.HelpFormatter):
+        def __init__(self, prog: str, **kwargs: object) -> None:
+            try:
+                width = os.get_terminal_size().columns
+            except OSError:
+                width = 80
+            super().__init__(prog, width=max(40, min(width, 100) - 2), **kwargs)  # type: ignore[arg-type]
+
+    return Formatter
+
+
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser; with ``only``, just that subcommand is built (start-up time)."""
     import argparse
@@ -68,8 +85,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     from pipekit._version import __version__
     from pipekit.commands import COMMANDS
 
+    formatter = _formatter()
     parser = argparse.ArgumentParser(
         prog="pipekit",
+        formatter_class=formatter,
         description="Run the tasks of pipeline.toml: in parallel, skipping what is up to date.",
         epilog="Run `pipekit COMMAND --help` for a command's options. Docs: docs/ in the project.",
     )
@@ -80,7 +99,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if only is not None and name != only:
             continue
         module = importlib.import_module(module_name)
-        p = sub.add_parser(name, help=help_text, description=(module.__doc__ or help_text).strip())
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=(module.__doc__ or help_text).strip(),
+            formatter_class=formatter,
+        )
         module.add_arguments(p)
         _add_globals(p, suppress=True)
         p.set_defaults(_module=module)

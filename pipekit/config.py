@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
 if TYPE_CHECKING:

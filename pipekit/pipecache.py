@@ -13,7 +13,7 @@ import os
 from pipekit._version import __version__
 from pipekit.model import Pipeline
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 def cache_dir() -> str:

@@ -16,12 +16,18 @@ import signal
 import time
 from collections import deque
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
-
 from pipekit import envexpand, events, process
 from pipekit.shell import SHELL, SHELL_FLAGS
-from pipekit.uptodate import judge, make_record, output_facts, recipe_digests, source_facts
+from pipekit.uptodate import (
+    declared_env,
+    judge,
+    make_record,
+    output_facts,
+    source_facts,
+    task_recipe,
+)
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from typing import Any
 
@@ -29,6 +35,7 @@ if TYPE_CHECKING:
     from pipekit.plugins import Plugins
     from pipekit.resolve import ResolvedStep
     from pipekit.state import Fact, Record, State
+    from pipekit.uptodate import Verdict
 
 GRACE = 3.0  # seconds between the polite signal and SIGKILL
 STRAY_GRACE = 1.0  # for processes a finished task left behind in its group
@@ -151,12 +158,9 @@ class Runner:
         """The pipeline-declared variables as this task sees them (what the state hashes)."""
         if not task.env:
             if self._global_declared is None:
-                env = self.base_env
-                self._global_declared = tuple((k, env[k]) for k, _ in self.pipeline.env)
+                self._global_declared = declared_env(self.pipeline.env, (), self.base_env)
             return self._global_declared
-        env = self.task_env(task)
-        names = dict.fromkeys([k for k, _ in self.pipeline.env] + [k for k, _ in task.env])
-        return tuple((k, env[k]) for k in names)
+        return declared_env(self.pipeline.env, task.env, self.task_env(task))
 
     def bash(self, env: dict[str, str]) -> str:
         if self._bash is None:
@@ -188,19 +192,21 @@ class Runner:
 
     def recipe(self, task: Task) -> tuple[bytes, bytes, bytes]:
         """Digests of what the task does: commands, declared env, options (memoised)."""
+        step = self.steps.get(task.name)
+        if step is None and task.recipe is not None:
+            return task.recipe
         known = self._recipes.get(task.name)
         if known is not None:
             return known
-        step = self.steps.get(task.name)
-        commands: object = task.run if step is None else tuple(c.identity() for c in step.commands)
-        options = (
+        digests = task_recipe(
+            task.run if step is None else tuple(c.identity() for c in step.commands),
+            self.declared_env(task),
             task.uses,
             repr(step.options) if step is not None else None,
             task.cwd,
             task.sources,
             task.outputs,
         )
-        digests = recipe_digests(commands, self.declared_env(task), options)
         self._recipes[task.name] = digests
         return digests
 
@@ -217,13 +223,13 @@ class Runner:
         fresh: set[str] = set()
         stale: set[str] = set()
         quick = self.quick_up_to_date
-        incremental = self.incremental
+        steps = self.steps
         for name in self.order:
             task = tasks[name]
-            if not incremental(task):
+            if not (task.sources or task.outputs or name in steps):
                 continue
             rec = records.get(name)
-            if rec is None or stale.intersection(task.deps) or not quick(task, rec):
+            if rec is None or (stale and stale.intersection(task.deps)) or not quick(task, rec):
                 stale.add(name)
             else:
                 fresh.add(name)
@@ -234,29 +240,53 @@ class Runner:
 
         False means "not sure": the full verdict (``uptodate.judge``) then decides and says why.
         """
-        if self.recipe(task) != record[0]:
-            return False
-        records = self.state.records if self.state is not None else {}
-        for dep, outputs in record[3].items():
-            now = records.get(dep)
-            if now is None or now[4] != outputs:
+        if task.name not in self.steps:
+            if (task.recipe or self.recipe(task)) != record[0]:
                 return False
-        sources, outputs = self.patterns(task)
+            patterns = (task.sources, task.outputs)
+        else:
+            if self.recipe(task) != record[0]:
+                return False
+            patterns = self.patterns(task)
+        if record[3]:
+            records = self.state.records if self.state is not None else {}
+            for dep, outputs in record[3].items():
+                now = records.get(dep)
+                if now is None or now[4] != outputs:
+                    return False
         stat = os.stat
-        for patterns, facts in ((sources, record[1]), (outputs, record[2])):
-            if len(patterns) != len(facts):
+        for paths, facts in ((patterns[0], record[1]), (patterns[1], record[2])):
+            if len(paths) != len(facts):
                 return False
-            for pattern in patterns:
-                fact = facts.get(pattern)
+            for path in paths:
+                fact = facts.get(path)
                 if fact is None:  # a glob, a folder, or a path spelled differently
                     return False
                 try:
-                    st = stat(pattern)  # the run's cwd is the pipeline's folder
+                    st = stat(path)  # the run's cwd is the pipeline's folder
                 except OSError:
                     return False
-                if (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) != fact[:4]:
+                if (
+                    st.st_mtime_ns != fact[1]
+                    or st.st_size != fact[0]
+                    or st.st_ctime_ns != fact[2]
+                    or st.st_ino != fact[3]
+                ):
                     return False
         return True
+
+    def _refresh(self, task: Task, record: Record | None, verdict: Verdict) -> None:
+        """Up to date by content, but files were touched: record the new stat facts so the
+        next run is decided by ``stat`` alone again."""
+        if self.state is None or self.opts.dry_run or record is None:
+            return
+        if verdict.sources == record[1] and verdict.outputs == record[2]:
+            return
+        assert verdict.sources is not None and verdict.outputs is not None
+        self.state.record(
+            task.name,
+            (record[0], verdict.sources, verdict.outputs, record[3], record[4]),
+        )
 
     def incremental(self, task: Task) -> bool:
         """True when the task may be skipped: it, or its step kind, declares sources/outputs."""
@@ -271,26 +301,65 @@ class Runner:
 
     # -- the loop -------------------------------------------------------------------------------
     def run(self) -> list[events.TaskResult]:
-        tasks = self.pipeline.tasks
-        selected = set(self.order)
-        rank = {name: i for i, name in enumerate(self.order)}
-        waiting = {n: sum(1 for d in tasks[n].deps if d in selected) for n in self.order}
-        dependents: dict[str, list[str]] = {n: [] for n in self.order}
-        for n in self.order:
-            for d in tasks[n].deps:
-                if d in selected:
-                    dependents[d].append(n)
-        ready = [(rank[n], n) for n in self.order if waiting[n] == 0]
-        heapq.heapify(ready)
-        running: dict[str, Running] = {}
-        free_lanes = list(range(self.opts.jobs, 0, -1))
-        rerunning: set[str] = set()  # dry run: tasks that would run
+        """Run (or, dry, judge) every task of ``order``; the results in that order."""
         self.t0 = time.monotonic()
         self.console.run_started(self.order, self.opts.dry_run)
         if self.plugins is not None:
             self._notify(
                 self.plugins.run_started, self.pipeline, list(self.order), self.opts.dry_run
             )
+        old_cwd = os.getcwd()
+        os.chdir(self.root)  # tasks run here, and stat() takes paths relative to it
+        try:
+            fresh = self.fresh_tasks()
+            self._finish_fresh(fresh)
+            self._schedule(fresh)
+        finally:
+            os.chdir(old_cwd)
+        for name in self.order:
+            if name not in self.results:
+                reason = (
+                    "interrupted before it started"
+                    if self.interrupted
+                    else "not started: an earlier task failed"
+                )
+                self._finish_unstarted(name, reason)
+        return [self.results[n] for n in self.order]
+
+    def _finish_fresh(self, fresh: set[str]) -> None:
+        """Settle up front every task that is up to date along with all its deps (a no-op
+        run ends here), and group-only tasks whose deps all are."""
+        tasks = self.pipeline.tasks
+        steps = self.steps
+        results = self.results
+        up_to_date = events.UP_TO_DATE
+        for name in self.order:
+            task = tasks[name]
+            if name not in fresh and (task.run or name in steps):
+                continue
+            if all(d in results and results[d].status == up_to_date for d in task.deps):
+                reason = "up to date" if name in fresh else "groups its deps"
+                self._finish(events.TaskResult(name, up_to_date, reason=reason))
+
+    def _schedule(self, fresh: set[str]) -> None:
+        """The poll loop over what ``_finish_fresh`` left: start, watch, reap, repeat."""
+        tasks = self.pipeline.tasks
+        order = [n for n in self.order if n not in self.results]
+        selected = set(order)
+        rank = {name: i for i, name in enumerate(order)}
+        waiting = {n: sum(1 for d in tasks[n].deps if d in selected) for n in order}
+        dependents: dict[str, list[str]] = {n: [] for n in order}
+        for n in order:
+            for d in tasks[n].deps:
+                if d in selected:
+                    dependents[d].append(n)
+        ready = [(rank[n], n) for n in order if waiting[n] == 0]
+        heapq.heapify(ready)
+        running: dict[str, Running] = {}
+        free_lanes = list(range(self.opts.jobs, 0, -1))
+        rerunning: set[str] = set()  # dry run: tasks that would run
+        if not order:
+            return
 
         def release(name: str) -> None:
             for child in dependents[name]:
@@ -303,9 +372,6 @@ class Runner:
         wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         poller.register(wake_r, select.POLLIN)
         old_handlers = self._install_signals(wake_w)
-        old_cwd = os.getcwd()
-        os.chdir(self.root)  # tasks run here, and stat() takes paths relative to it
-        fresh = self.fresh_tasks()
         try:
             while True:
                 while ready and len(running) < self.opts.jobs and not self.stopping:
@@ -341,6 +407,7 @@ class Runner:
                             cache=self.facts,
                         )
                         if not verdict.run:
+                            self._refresh(task, rec, verdict)
                             self._finish(
                                 events.TaskResult(name, events.UP_TO_DATE, reason="up to date")
                             )
@@ -445,20 +512,10 @@ class Runner:
                 if self.console.wants_ticks:
                     self.console.tick(running)
         finally:
-            os.chdir(old_cwd)
             self._restore_signals(old_handlers)
             os.close(wake_r)
             os.close(wake_w)
             self._kill_strays(None)
-        for name in self.order:
-            if name not in self.results:
-                reason = (
-                    "interrupted before it started"
-                    if self.interrupted
-                    else ("not started: an earlier task failed")
-                )
-                self._finish_unstarted(name, reason)
-        return [self.results[n] for n in self.order]
 
     # -- processes ------------------------------------------------------------------------------
     def _spawn_next(
@@ -490,12 +547,12 @@ class Runner:
     ) -> None:
         proc = run.proc
         assert proc is not None
-        # Anything left in the task's group outlived its command: stop it (see module doc).
-        if process.signal_group(proc.pid, signal.SIGTERM):
-            self.strays.append((time.monotonic() + STRAY_GRACE, proc.pid))
         if not proc.poll_exit():
             _, status = os.waitpid(proc.pid, 0)
             proc.status = status
+        # Anything still in the task's group outlived its command: stop it (see module doc).
+        if process.signal_group(proc.pid, signal.SIGTERM):
+            self.strays.append((time.monotonic() + STRAY_GRACE, proc.pid))
         for fd in (proc.fd, proc.pidfd):
             if fd is not None and fd in fdmap:
                 poller.unregister(fd)

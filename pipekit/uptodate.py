@@ -71,6 +71,49 @@ def _walk(root: str, folder: str) -> list[str]:
     return found
 
 
+def declared_env(
+    global_env: Sequence[tuple[str, str]],
+    task_env: Sequence[tuple[str, str]],
+    values: dict[str, str],
+) -> tuple[tuple[str, str], ...]:
+    """The pipeline-declared variables of a task, in declaration order, with ``values``."""
+    names = dict.fromkeys([k for k, _ in global_env] + [k for k, _ in task_env])
+    return tuple((k, values[k]) for k in names)
+
+
+def task_recipe(
+    commands: object,
+    env: tuple[tuple[str, str], ...],
+    uses: str | None,
+    options: str | None,
+    cwd: str | None,
+    sources: Sequence[str],
+    outputs: Sequence[str],
+) -> tuple[bytes, bytes, bytes]:
+    """The recipe digests of a task: its commands, its declared env, its options and paths."""
+    return recipe_digests(commands, env, (uses, options, cwd, tuple(sources), tuple(outputs)))
+
+
+def static_recipe(
+    run: tuple[str, ...],
+    global_env: Sequence[tuple[str, str]],
+    task_env: Sequence[tuple[str, str]],
+    cwd: str | None,
+    sources: Sequence[str],
+    outputs: Sequence[str],
+) -> tuple[bytes, bytes, bytes] | None:
+    """A ``run`` task's recipe when no env value reads the caller's environment, else None.
+
+    Computed once when pipeline.toml is loaded and kept in the parsed-pipeline cache, so a
+    no-op run does not hash every task's commands again.
+    """
+    if any("$" in v for _, v in global_env) or any("$" in v for _, v in task_env):
+        return None
+    values = {**dict(global_env), **dict(task_env)}
+    env = declared_env(global_env, task_env, values)
+    return task_recipe(run, env, None, None, cwd, sources, outputs)
+
+
 def recipe_digests(
     commands: object, env: Sequence[tuple[str, str]], options: object
 ) -> tuple[bytes, bytes, bytes]:
@@ -85,12 +128,19 @@ def recipe_digests(
 class Verdict:
     """Whether a task must run, why, and the source facts seen while deciding."""
 
-    __slots__ = ("reasons", "run", "sources")
+    __slots__ = ("outputs", "reasons", "run", "sources")
 
-    def __init__(self, run: bool, reasons: list[str], sources: dict[str, Fact] | None) -> None:
+    def __init__(
+        self,
+        run: bool,
+        reasons: list[str],
+        sources: dict[str, Fact] | None,
+        outputs: dict[str, Fact] | None = None,
+    ) -> None:
         self.run = run
         self.reasons = reasons
         self.sources = sources  # None when not (fully) computed
+        self.outputs = outputs
 
     @property
     def reason(self) -> str:
@@ -131,9 +181,12 @@ def judge(
         return Verdict(True, reasons, None)
 
     for dep in deps:
-        if dep in rerunning and found(f"dependency {dep} will run"):
-            return Verdict(True, reasons, None)
-        if dep in old_deps:
+        if dep not in old_deps:  # a dep without outputs cannot change this task's inputs
+            continue
+        if dep in rerunning:
+            if found(f"dependency {dep} will run"):
+                return Verdict(True, reasons, None)
+        else:
             now = records.get(dep)
             if (now is None or now[4] != old_deps[dep]) and found(f"dependency {dep} re-ran"):
                 return Verdict(True, reasons, None)
@@ -166,9 +219,12 @@ def judge(
         if not any(_matches(p, pattern) for p in out_set) and found(f"output {pattern} missing"):
             return Verdict(True, reasons, None)
     out_set.clear()
+    out_seen: dict[str, Fact] = {}
     for path, fact in facts(root, out_paths, old_outputs):
         known = old_outputs.get(path)
         out_set.add(path)
+        if fact is not None:
+            out_seen[path] = fact
         if fact is None:
             if found(f"output {path} missing"):
                 return Verdict(True, reasons, None)
@@ -183,7 +239,7 @@ def judge(
 
     if reasons:
         return Verdict(True, reasons, None)
-    return Verdict(False, ["up to date"], seen)
+    return Verdict(False, ["up to date"], seen, out_seen)
 
 
 def _matches(path: str, pattern: str) -> bool:
@@ -213,5 +269,5 @@ def make_record(
     deps: Sequence[str],
     records: dict[str, Record],
 ) -> Record:
-    dep_digests = {d: records[d][4] for d in deps if d in records}
+    dep_digests = {d: records[d][4] for d in deps if d in records and records[d][2]}
     return (recipe, sources, outputs, dep_digests, outputs_digest(outputs.items()))
