@@ -526,6 +526,10 @@ class Runner:
         try:
             proc = process.spawn(spec.argv, spec.env, spec.cwd)
         except FileNotFoundError as exc:
+            if spec.cwd and not os.path.isdir(spec.cwd):  # chdir failed, not the program
+                shown = os.path.relpath(spec.cwd, self.root)
+                self._task_failed(run, f"cannot start: its cwd {shown} does not exist", 126)
+                return
             what = "bash" if spec.argv[0] == SHELL else spec.argv[0]
             missing = exc.filename or what
             self._task_failed(run, f"cannot start: {missing} not found on PATH", 127)
