@@ -63,7 +63,13 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
                 for reason in verdict.reasons:
                     inv.out(f"  - {reason}")
     if task.deps:
-        inv.out("deps: " + ", ".join(f"{d} ({results[d].status})" for d in task.deps))
+        words = {"up-to-date": "up to date", "would-run": "would run", "not-run": "not run"}
+        inv.out(
+            "deps: "
+            + ", ".join(
+                f"{d} ({words.get(results[d].status, results[d].status)})" for d in task.deps
+            )
+        )
     specs = runner.specs(task)
     if specs:
         inv.out("commands:")
@@ -71,7 +77,8 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
             inv.out("  $ " + spec.text.replace("\n", "\n    "))
     if sources:
         files = expand(pipeline.root, sources)
-        inv.out(f"sources: {', '.join(sources)} ({len(files)} files)")
+        count = f"{len(files)} file" + ("" if len(files) == 1 else "s")
+        inv.out(f"sources: {', '.join(sources)} ({count})")
     if outputs:
         inv.out(f"outputs: {', '.join(outputs)}")
     if not runner.incremental(task):
