@@ -47,6 +47,10 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """The benchmarks: pipekit against GNU make and ninja, same scenarios as the peer harness."""
-    session.install("-e", ".", "ninja")
+    """The benchmarks: pipekit against GNU make and ninja, same scenarios as the peer harness.
+
+    Full size (N = 1000 and 10000) by default; `nox -s bench -- --small` for a quick check.
+    pipekit is installed as users get it (a wheel, not editable) and runs from this venv.
+    """
+    session.install(".", "ninja")
     session.run("python", "benchmarks/run.py", *session.posargs)

@@ -1,0 +1,254 @@
+"""results.json and its Markdown tables: figures, pipekit's ratios, checks and issue-3 targets."""
+
+# ruff: noqa: RUF001  (the tables use a typographic en dash and multiplication sign on purpose)
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from measure import Stats
+from workspaces import WIDE_IDEAL_S, WIDE_JOBS
+
+MB = 1_000_000 / 2**20  # one MB (10^6 bytes) in MiB
+PEERS = ("make", "ninja")
+
+
+def _plain(x: Any) -> Any:
+    if isinstance(x, Stats):
+        return x.to_json()
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    return x
+
+
+def _median(fig: dict[str, Any] | None) -> float | None:
+    if not fig or not fig.get("ok"):
+        return None
+    return float(fig["wall_s"]["median"])
+
+
+def _peak(fig: dict[str, Any] | None) -> float | None:
+    if not fig or not fig.get("ok"):
+        return None
+    return float(fig["peak_mib"]["max"])
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 3's speed targets, each with the measured figure and met / not met / None."""
+    out: list[dict[str, Any]] = []
+
+    def add(target: str, value: float | None, limit: float, shown: str) -> None:
+        met = None if value is None else value <= limit
+        out.append(
+            {"target": target, "value": value, "limit": limit, "measured": shown, "met": met}
+        )
+
+    noop = data["noop"]
+    pk = _median(noop.get("pipekit"))
+    floor = _median(noop.get("floor: venv python -c pass"))
+    make = _median(noop.get("make"))
+    add(
+        "start-up (`pipekit run noop`) ≤ 40 ms",
+        pk,
+        0.040,
+        f"{pk * 1e3:.1f} ms ({(pk - floor) * 1e3:+.1f} ms over the venv's `python -c pass`;"
+        f" make {make * 1e3:.1f} ms)"
+        if pk is not None and floor is not None and make is not None
+        else "–",
+    )
+    dag = data["dag"]
+    for n in sorted(dag, key=int):
+        r = dag[n]
+        pk_a = _median(r.get("pipekit", {}).get("a"))
+        mk_a = _median(r.get("make", {}).get("a"))
+        ratio = _ratio(pk_a, mk_a)
+        add(
+            f"full build, N={n}, -j2 ≤ 1.25× make",
+            ratio,
+            1.25,
+            f"{ratio:.2f}× ({pk_a:.3f} s vs {mk_a:.3f} s)" if ratio else "–",
+        )
+    b1000 = _median(dag.get("1000", {}).get("pipekit", {}).get("b"))
+    add("1,000-task no-op ≤ 60 ms", b1000, 0.060, f"{b1000 * 1e3:.0f} ms" if b1000 else "–")
+    r10k = dag.get("10000", {})
+    pk_b, mk_b = _median(r10k.get("pipekit", {}).get("b")), _median(r10k.get("make", {}).get("b"))
+    ratio = _ratio(pk_b, mk_b)
+    add(
+        "10,000-task no-op ≤ 4× make",
+        ratio,
+        4.0,
+        f"{ratio:.1f}× ({pk_b * 1e3:.0f} ms vs {mk_b * 1e3:.0f} ms)" if ratio else "–",
+    )
+    r1k = dag.get("1000", {})
+    pk_c, mk_c = _median(r1k.get("pipekit", {}).get("c")), _median(r1k.get("make", {}).get("c"))
+    ratio = _ratio(pk_c, mk_c)
+    add(
+        "one change at 1,000 tasks ≤ 2.5× make",
+        ratio,
+        2.5,
+        f"{ratio:.2f}× ({pk_c * 1e3:.0f} ms vs {mk_c * 1e3:.0f} ms)" if ratio else "–",
+    )
+    wide = _median(data["wide"].get("pipekit"))
+    over = None if wide is None else wide - WIDE_IDEAL_S
+    add(
+        f"wide run within 30 ms of ideal ({WIDE_IDEAL_S:.2f} s)",
+        over,
+        0.030,
+        f"{wide:.3f} s ({over * 1e3:+.0f} ms)" if wide is not None and over is not None else "–",
+    )
+    peaks = [_peak(r10k.get("pipekit", {}).get(k)) for k in "abc"]
+    peak = max((p for p in peaks if p is not None), default=None)
+    add(
+        "peak memory at 10,000 tasks ≤ 150 MB",
+        peak,
+        150 * MB,
+        f"{peak / MB:.0f} MB ({peak:.0f} MiB)" if peak is not None else "–",
+    )
+    return out
+
+
+def as_json(meta: dict[str, Any], results: dict[str, Any], checks: list[Any]) -> dict[str, Any]:
+    """Everything measured, as plain data, with the targets evaluated."""
+    data: dict[str, Any] = {"meta": meta, **_plain(results), "checks": checks}
+    data["targets"] = targets(data)
+    return data
+
+
+# -- Markdown ---------------------------------------------------------------------------
+
+
+def _fig(fig: dict[str, Any] | None, scale: float = 1.0, digits: int = 3) -> str:
+    if not fig:
+        return "–"
+    if not fig.get("ok"):
+        return "timed out" if fig.get("timed_out") else f"failed (exit {fig.get('exit')})"
+    w = fig["wall_s"]
+    f = f"{{:.{digits}f}}"
+    return (
+        f"{f.format(w['median'] * scale)}"
+        f" ({f.format(w['min'] * scale)}–{f.format(w['max'] * scale)})"
+    )
+
+
+def _times(ratio: float | None) -> str:
+    return f"**{ratio:.2f}×**" if ratio is not None else "–"
+
+
+def _noop_table(noop: dict[str, Any]) -> list[str]:
+    lines = [
+        "| command | wall ms, median (min–max) | peak MiB |",
+        "|---|---|---|",
+    ]
+    for name, fig in noop.items():
+        lines.append(f"| {name} | {_fig(fig, 1e3, 1)} | {_peak_str(fig)} |")
+    pk = _median(noop.get("pipekit"))
+    for peer in PEERS:
+        if peer in noop and pk is not None:
+            lines.append(f"| pipekit ÷ {peer} | {_times(_ratio(pk, _median(noop[peer])))} | |")
+    floor = _median(noop.get("floor: venv python -c pass"))
+    if pk is not None and floor is not None:
+        lines += [
+            "",
+            f"pipekit's start-up above its own venv's `python -c pass`: "
+            f"**{(pk - floor) * 1e3:+.1f} ms**.",
+        ]
+    return lines
+
+
+def _peak_str(fig: dict[str, Any] | None) -> str:
+    p = _peak(fig)
+    return "–" if p is None else f"{p:.0f}"
+
+
+def _dag_table(n: str, r: dict[str, Any]) -> list[str]:
+    lines = [
+        f"### dag, N = {n} (changing src/0.txt reruns {r['expected_c']} tasks, a chain)",
+        "",
+        "| tool | (a) clean full build -j2, s | (b) no-op rebuild, s | (c) one source changed, s"
+        " | peak MiB (a / b / c) |",
+        "|---|---|---|---|---|",
+    ]
+    tools = [t for t in r if t != "expected_c"]
+    for t in tools:
+        figs = r[t]
+        peaks = " / ".join(_peak_str(figs.get(k)) for k in "abc")
+        lines.append(
+            f"| {t} | {_fig(figs.get('a'))} | {_fig(figs.get('b'))} | {_fig(figs.get('c'))}"
+            f" | {peaks} |"
+        )
+    if "pipekit" in r:
+        for peer in PEERS:
+            if peer in r:
+                cells = [
+                    _times(_ratio(_median(r["pipekit"].get(k)), _median(r[peer].get(k))))
+                    for k in "abc"
+                ]
+                lines.append(f"| pipekit ÷ {peer} | " + " | ".join(cells) + " | |")
+    return lines
+
+
+def _wide_table(wide: dict[str, Any]) -> list[str]:
+    lines = [
+        f"16 × `sleep 0.25` under `all`, -j{WIDE_JOBS}: ideal {WIDE_IDEAL_S:.2f} s.",
+        "",
+        "| tool | wall s, median (min–max) | over ideal | peak MiB |",
+        "|---|---|---|---|",
+    ]
+    for t, fig in wide.items():
+        m = _median(fig)
+        over = "–" if m is None else f"{(m - WIDE_IDEAL_S) * 1e3:+.0f} ms"
+        lines.append(f"| {t} | {_fig(fig)} | {over} | {_peak_str(fig)} |")
+    pk = _median(wide.get("pipekit"))
+    for peer in PEERS:
+        if peer in wide and pk is not None:
+            lines.append(f"| pipekit ÷ {peer} | {_times(_ratio(pk, _median(wide[peer])))} | | |")
+    return lines
+
+
+def markdown(data: dict[str, Any]) -> str:
+    """The results as Markdown tables."""
+    m = data["meta"]
+    lines = [
+        "## pipekit benchmark",
+        "",
+        f"{m['date_utc']}; {m['nproc']} CPUs ({m['cpu']}), Linux {m['kernel']}, "
+        f"Python {m['python']}; pipekit {m['pipekit_commit']}; "
+        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + ".",
+        f"Whole-process wall time, median of {m['runs']} runs ({m['noop_runs']} for start-up)"
+        " after one warm-up, (min–max); ratios are pipekit's median over the peer's median"
+        " in this same run.",
+    ]
+    lines += [f"Note: {n}." for n in m.get("notes", [])]
+    if data["noop"]:
+        lines += ["", "### start-up: `TOOL noop`, one task running `true`", ""]
+        lines += _noop_table(data["noop"])
+    for n in sorted(data["dag"], key=int):
+        lines += ["", *_dag_table(n, data["dag"][n])]
+    if data["wide"]:
+        lines += ["", "### wide", "", *_wide_table(data["wide"])]
+    lines += [
+        "",
+        "### correctness (outside the timings)",
+        "",
+        "| check | size | result |",
+        "|---|---|---|",
+    ]
+    for c in data["checks"]:
+        verdict = "passed" if c["passed"] else "**FAILED**"
+        lines.append(f"| {c['check']} | {c['size']} | {verdict}: {c['detail']} |")
+    lines += ["", "### issue 3 targets", "", "| target | pipekit | verdict |", "|---|---|---|"]
+    for t in data["targets"]:
+        verdict = {True: "met", False: "**not met**", None: "not measured"}[t["met"]]
+        lines.append(f"| {t['target']} | {t['measured']} | {verdict} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # re-render a results.json: python benchmarks/report.py FILE
+    with open(sys.argv[1]) as fh:
+        print(markdown(json.load(fh)))

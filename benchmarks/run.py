@@ -1,0 +1,367 @@
+"""pipekit's own benchmark: the peer scenarios timed against GNU make and ninja in one run.
+
+    python benchmarks/run.py                 # N = 1000 and 10000 (several minutes)
+    python benchmarks/run.py --small         # N = 100, fewer runs: proves it works
+    nox -s bench
+
+Scenarios (the same as the shared peer harness):
+  noop  start-up: `TOOL noop`, one task running `true`; floors `true` and this venv's
+        `python -c pass`.
+  dag   N tasks in layers of 50, `cksum src/i.txt out/a.txt out/b.txt > out/i.txt`:
+        (a) clean full build with -j2, (b) no-op rebuild, (c) src/0.txt changed then rebuild.
+  wide  16 x `sleep 0.25` under `all` with -j8 (ideal 0.50 s).
+
+Every figure is a whole process (start-up included): median of R runs after one uncounted
+warm-up, with min and max; peak RSS from os.wait4. pipekit runs from the venv this script
+runs in (sys.executable's bin/pipekit). Prints Markdown tables (each pipekit figure as a
+ratio against make and ninja, and the targets of issue 3) and writes results.json.
+Exit status 1 when a correctness check fails; missed targets do not change it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import report
+import workspaces
+from measure import Run, Stats, measure
+
+HERE = Path(__file__).resolve().parent
+DAG_JOBS = 2
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One build tool: where it is and how each scenario is spelt for it."""
+
+    name: str
+    exe: str
+    state: tuple[str, ...]  # paths a clean build removes, besides out/
+
+    def noop(self) -> list[str]:
+        """Run the single no-op task."""
+        if self.name == "pipekit":
+            return [self.exe, "run", "noop"]
+        return [self.exe, "noop"]
+
+    def build(self, jobs: int) -> list[str]:
+        """Build `all` with `jobs` parallel jobs."""
+        if self.name == "pipekit":
+            return [self.exe, "run", "all", "-j", str(jobs)]
+        return [self.exe, f"-j{jobs}", "all"]
+
+
+def venv_bin(name: str) -> str | None:
+    """`name` beside this interpreter (the venv's bin/), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which(name)
+
+
+def find_tools(wanted: list[str], notes: list[str]) -> list[Tool]:
+    """The tools that are installed, in the order asked; a note for each one that is not."""
+    found: dict[str, Tool] = {}
+    make = shutil.which("make")
+    if make:
+        found["make"] = Tool("make", make, ())
+    ninja = venv_bin("ninja")
+    if ninja:
+        found["ninja"] = Tool("ninja", ninja, (".ninja_log", ".ninja_deps"))
+    pipekit = venv_bin("pipekit")
+    if pipekit:
+        found["pipekit"] = Tool("pipekit", pipekit, (".pipekit",))
+    hints = {
+        "make": "apt-get install make",
+        "ninja": "pip install ninja",
+        "pipekit": "pip install .",
+    }
+    for name in wanted:
+        if name not in found:
+            notes.append(f"{name} is not installed ({hints[name]}): its rows are skipped")
+    return [found[n] for n in wanted if n in found]
+
+
+def version(tool: Tool) -> str:
+    """First line of `TOOL --version`."""
+    out = subprocess.run(
+        [tool.exe, "--version"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return out.splitlines()[0] if out else "?"
+
+
+def machine() -> dict[str, str]:
+    """What the figures were measured on."""
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    git = subprocess.run(
+        ["git", "-C", str(HERE), "describe", "--always", "--dirty"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    return {
+        "date_utc": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "python_exe": sys.executable,
+        "pipekit_commit": git or "?",
+    }
+
+
+def log(msg: str) -> None:
+    """Progress goes to stderr; stdout carries only the tables."""
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+# -- workspace facts used by the correctness checks -----------------------------------
+
+
+def out_digest(ws: Path) -> str:
+    """sha256 over (name, content) of every file in out/, in a fixed order."""
+    h = hashlib.sha256()
+    names = sorted(os.listdir(ws / "out"), key=lambda s: (len(s), s))
+    for name in names:
+        h.update(name.encode() + b"\0" + (ws / "out" / name).read_bytes() + b"\0")
+    return f"{h.hexdigest()[:16]} ({len(names)} files)"
+
+
+def out_mtimes(ws: Path) -> dict[str, int]:
+    """mtime_ns of every output."""
+    return {e.name: e.stat().st_mtime_ns for e in os.scandir(ws / "out")}
+
+
+def rewritten(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    """Outputs created or rewritten between two snapshots."""
+    return {k for k, v in after.items() if before.get(k) != v}
+
+
+# -- scenarios ------------------------------------------------------------------------
+
+
+class Bench:
+    """Runs the scenarios and collects figures and correctness checks."""
+
+    def __init__(self, args: argparse.Namespace, tools: list[Tool]) -> None:
+        self.args = args
+        self.tools = tools
+        self.root = Path(args.workdir)
+        self.results: dict[str, dict[str, object]] = {"noop": {}, "dag": {}, "wide": {}}
+        self.checks: list[dict[str, object]] = []
+
+    def check(self, name: str, size: str, passed: bool, detail: str) -> None:
+        """Record one correctness check."""
+        self.checks.append({"check": name, "size": size, "passed": passed, "detail": detail})
+        if not passed:
+            log(f"CHECK FAILED: {name} ({size}): {detail}")
+
+    def timed(self, label: str, argv: list[str], ws: Path, runs: int, **kw: object) -> Stats:
+        stats = measure(argv, ws, runs, timeout=self.args.timeout, **kw)  # type: ignore[arg-type]
+        if stats.ok:
+            w = stats.wall
+            log(f"{label}: median {w['median']:.4f}s (min {w['min']:.4f}, max {w['max']:.4f})")
+        else:
+            log(f"{label}: FAILED or timed out ({stats.to_json()})")
+        return stats
+
+    def noop(self) -> None:
+        base = self.root / "noop"
+        shutil.rmtree(base, ignore_errors=True)
+        base.mkdir(parents=True)
+        runs = self.args.noop_runs
+        rows: dict[str, object] = {}
+        floors = {"true": ["true"], "venv python -c pass": [sys.executable, "-c", "pass"]}
+        for name, argv in floors.items():
+            rows[f"floor: {name}"] = self.timed(f"noop floor {name}", argv, base, runs)
+        for tool in self.tools:
+            ws = workspaces.write(base / tool.name, tool.name, "noop", 0)
+            rows[tool.name] = self.timed(f"noop {tool.name}", tool.noop(), ws, runs)
+        self.results["noop"] = rows
+
+    def dag(self, n: int) -> None:
+        base = self.root / f"dag-{n}"
+        shutil.rmtree(base, ignore_errors=True)
+        expected = {f"{i}.txt" for i in workspaces.downstream(n, 0)}
+        size = f"N={n}"
+        rows: dict[str, object] = {"expected_c": len(expected)}
+        digests_a: dict[str, str] = {}
+        digests_c: dict[str, str] = {}
+        for tool in self.tools:
+            row, digests = self.dag_tool(tool, base / tool.name, n, expected)
+            rows[tool.name] = row
+            if "a" in digests:
+                digests_a[tool.name] = digests["a"]
+            if "c" in digests:
+                digests_c[tool.name] = digests["c"]
+        self.check(
+            "(a) out/ identical across tools after a clean build",
+            size,
+            len(set(digests_a.values())) == 1 and len(digests_a) == len(self.tools),
+            ", ".join(f"{t} {d}" for t, d in digests_a.items()),
+        )
+        self.check(
+            "(c) out/ identical across tools after the same edits",
+            size,
+            len(set(digests_c.values())) == 1 and len(digests_c) == len(self.tools),
+            ", ".join(f"{t} {d}" for t, d in digests_c.items()),
+        )
+        self.results["dag"][str(n)] = rows
+
+    def dag_tool(
+        self, tool: Tool, ws: Path, n: int, expected: set[str]
+    ) -> tuple[dict[str, Stats], dict[str, str]]:
+        """(a), (b), (c) for one tool; returns its figures and its out/ digests after (a), (c)."""
+        log(f"dag N={n} {tool.name}: writing the workspace")
+        workspaces.write(ws, tool.name, "dag", n)
+        argv = tool.build(DAG_JOBS)
+        runs = self.args.runs
+        size = f"N={n}"
+        digests: dict[str, str] = {}
+
+        def clean() -> None:
+            for p in ("out", *tool.state):
+                target = ws / p
+                if target.is_dir():
+                    shutil.rmtree(target)
+                elif target.exists():
+                    target.unlink()
+            (ws / "out").mkdir()
+
+        label = f"dag N={n} {tool.name}"
+        row = {"a": self.timed(f"{label} (a) full -j{DAG_JOBS}", argv, ws, runs, before=clean)}
+        if not row["a"].ok:
+            self.check("(a) the clean full build succeeds", size, False, f"{tool.name}: failed")
+            return row, digests
+        digests["a"] = out_digest(ws)
+
+        before = out_mtimes(ws)
+        row["b"] = self.timed(f"{label} (b) no-op", argv, ws, runs)
+        changed = rewritten(before, out_mtimes(ws))
+        self.check(
+            "(b) a no-op rebuild rewrites no output",
+            size,
+            row["b"].ok and not changed,
+            f"{tool.name}: {len(changed)} rewritten over {runs + 1} rebuilds",
+        )
+
+        # every run writes new content to src/0.txt (the same sequence for every tool, so
+        # out/ can be compared across tools afterwards) and must rewrite exactly `expected`
+        edits = iter(range(1_000_000))
+        snapshot: dict[str, int] = {}
+        wrong: list[str] = []
+
+        def edit() -> None:
+            snapshot.clear()
+            snapshot.update(out_mtimes(ws))
+            (ws / "src" / "0.txt").write_text(f"source 0, edit {next(edits)}\n")
+
+        def verify(run: Run) -> None:
+            got = rewritten(snapshot, out_mtimes(ws))
+            if got != expected:
+                wrong.append(f"rewrote {len(got)}, expected {len(expected)}")
+
+        row["c"] = self.timed(f"{label} (c) one change", argv, ws, runs, before=edit, after=verify)
+        self.check(
+            f"(c) one changed source rewrites exactly the {len(expected)} outputs downstream",
+            size,
+            row["c"].ok and not wrong,
+            f"{tool.name}: " + ("; ".join(sorted(set(wrong))) or f"{len(expected)} in every run"),
+        )
+        if row["c"].ok:
+            digests["c"] = out_digest(ws)
+        return row, digests
+
+    def wide(self) -> None:
+        base = self.root / "wide"
+        shutil.rmtree(base, ignore_errors=True)
+        rows: dict[str, object] = {}
+        for tool in self.tools:
+            ws = workspaces.write(base / tool.name, tool.name, "wide", 0)
+            argv = tool.build(workspaces.WIDE_JOBS)
+            rows[tool.name] = self.timed(f"wide {tool.name}", argv, ws, self.args.runs)
+        self.results["wide"] = rows
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--small", action="store_true", help="N=100, 2 runs: proves it works")
+    ap.add_argument("--sizes", help="dag sizes, comma-separated (default 1000,10000)")
+    ap.add_argument("--runs", type=int, help="counted runs per dag/wide figure (default 5)")
+    ap.add_argument("--noop-runs", type=int, help="counted runs per start-up figure (default 20)")
+    ap.add_argument("--scenarios", default="noop,dag,wide", help="subset of noop,dag,wide")
+    ap.add_argument("--tools", default="make,ninja,pipekit", help="subset of make,ninja,pipekit")
+    ap.add_argument(
+        "--workdir",
+        default=os.path.join(tempfile.gettempdir(), "pipekit-bench"),
+        help="where the workspaces are written (default: $TMPDIR/pipekit-bench)",
+    )
+    ap.add_argument("--json", help="results file (default: WORKDIR/results.json)")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds allowed for one run")
+    args = ap.parse_args(argv)
+    sizes = args.sizes or ("100" if args.small else "1000,10000")
+    args.sizes = [int(s) for s in sizes.split(",")]
+    args.runs = args.runs or (2 if args.small else 5)
+    args.noop_runs = args.noop_runs or (5 if args.small else 20)
+    args.scenarios = [s for s in args.scenarios.split(",") if s]
+    args.tools = [t for t in args.tools.split(",") if t]
+    for s in args.scenarios:
+        if s not in workspaces.SCENARIOS:
+            ap.error(f"unknown scenario {s!r}: choose from {', '.join(workspaces.SCENARIOS)}")
+    for t in args.tools:
+        if t not in workspaces.WRITERS:
+            ap.error(f"unknown tool {t!r}: choose from {', '.join(workspaces.WRITERS)}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    notes: list[str] = []
+    tools = find_tools(args.tools, notes)
+    for note in notes:
+        log(note)
+    bench = Bench(args, tools)
+    meta = machine() | {
+        "versions": {t.name: version(t) for t in tools},
+        "runs": args.runs,
+        "noop_runs": args.noop_runs,
+        "sizes": args.sizes,
+        "notes": notes,
+    }
+    log(f"{meta['cpu']}, {meta['nproc']} CPUs, Python {meta['python']}; workdir {args.workdir}")
+    if "noop" in args.scenarios:
+        bench.noop()
+    if "wide" in args.scenarios:
+        bench.wide()
+    if "dag" in args.scenarios:
+        for n in args.sizes:
+            bench.dag(n)
+    data = report.as_json(meta, bench.results, bench.checks)
+    path = Path(args.json or Path(args.workdir) / "results.json")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    print(report.markdown(data))
+    log(f"results: {path}")
+    return 0 if all(c["passed"] for c in bench.checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
