@@ -163,6 +163,12 @@ class PlainConsole:
         for r in bad:
             for line in failure_lines(r):
                 self.err.write(f"pipekit: {line}\n")
+        skipped = [r.name for r in results if r.status == events.NOT_RUN]
+        if skipped:  # name them: "3 not run" alone leaves the reader guessing which
+            shown = ", ".join(skipped[:20]) + (
+                f" and {len(skipped) - 20} more" if len(skipped) > 20 else ""
+            )
+            self.err.write(f"pipekit: not run: {shown}\n")
         if results and all(r.status == events.UP_TO_DATE for r in results):
             self.out.write(f"pipekit: nothing to do: {totals(results)} ({fmt_duration(elapsed)})\n")
         else:
