@@ -236,6 +236,9 @@ class Workflow:
         steps = []
         for cmd in task.commands:
             text = cmd.shell_text()
+            if text.endswith("\\"):
+                # bash -c keeps a final backslash; a script file (what GitHub runs) drops it
+                text = "eval " + sw.ansi_c(text)
             first = text.strip().splitlines()[0] if text.strip() else text
             short = first if len(first) <= 72 else first[:71] + "…"
             step: dict[str, Any] = {
