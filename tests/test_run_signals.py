@@ -95,7 +95,7 @@ def test_ctrl_c_before_later_tasks_start_says_they_were_not_run(
     proc = project.start("run", "second")
     wait_for(lambda: project.path("up").exists() and processes_matching(marker))
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=15)
+    _, err = proc.communicate(timeout=15)
     assert proc.returncode == 130
     assert not project.path("second-ran").exists()
     assert "pipekit: not run: second\n" in err.decode()
