@@ -261,13 +261,22 @@ INCREMENTAL = """
 [tasks.build]
 sources = ["src/**/*.txt", "config.ini"]
 outputs = ["build/all.txt"]
-run = ["mkdir -p build", "cat $(find src -name '*.txt' | sort) > build/all.txt", "echo ran >> runs.log"]
+run = [
+    "mkdir -p build",
+    "cat $(find src -name '*.txt' | sort) > build/all.txt",
+    "echo ran >> runs.log",
+]
 
 [tasks.many]
 deps = ["build"]
 sources = ["build/all.txt"]
 outputs = ["dist/*.part", "dist/index.txt"]
-run = ["mkdir -p dist", "split -l 1 --additional-suffix=.part build/all.txt dist/x", "ls dist > dist/index.txt", "echo many >> runs.log"]
+run = [
+    "mkdir -p dist",
+    "split -l 1 --additional-suffix=.part build/all.txt dist/x",
+    "ls dist > dist/index.txt",
+    "echo many >> runs.log",
+]
 """
 
 
