@@ -213,3 +213,48 @@ def marker(tmp_path: Path) -> Iterator[str]:
     tag = "".join(c for c in tag if c.isalnum())
     yield tag
     kill_matching(tag)
+
+
+def run_in_pty(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str],
+    size: tuple[int, int] = (30, 100),
+    timeout: float = 30.0,
+) -> tuple[int, str]:
+    """Run ``argv`` with a real terminal (a pty) as stdin/stdout/stderr: (exit code, output)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec at once, never return into pytest
+        try:
+            os.chdir(cwd)
+            os.execve(argv[0], argv, dict(env))
+        finally:
+            os._exit(127)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", size[0], size[1], 0, 0))
+    chunks = []
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.1)
+            if not ready:
+                continue
+            try:
+                data = os.read(fd, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), b"".join(chunks).decode("utf-8", "replace")
