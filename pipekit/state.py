@@ -17,6 +17,7 @@ import marshal
 import os
 from collections.abc import Iterable
 
+from pipekit.errors import PipekitError
 from pipekit.pipecache import digest
 
 STATE_DIR = ".pipekit"
@@ -70,8 +71,8 @@ def outputs_digest(facts: Iterable[tuple[str, Fact]]) -> bytes:
     return digest(marshal.dumps(sorted((p, f[4]) for p, f in facts), 2))
 
 
-class StateError(Exception):
-    """The state folder cannot be used (e.g. not writable)."""
+class StateError(PipekitError):
+    """The state folder cannot be used (e.g. not writable): exit status 2, no traceback."""
 
 
 class State:
@@ -184,7 +185,14 @@ class State:
         import fcntl
 
         self._ensure_dir()
-        fd = os.open(os.path.join(self.dir, LOCK), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        lock = os.path.join(self.dir, LOCK)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except OSError as exc:
+            raise StateError(
+                f"cannot open {self._show(lock)}: {exc.strerror}",
+                hint="pipekit keeps its state next to pipeline.toml: make that folder writable",
+            ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -199,12 +207,18 @@ class State:
     def _ensure_dir(self) -> None:
         try:
             os.makedirs(self.dir, exist_ok=True)
-            ignore = os.path.join(self.dir, ".gitignore")
-            if not os.path.exists(ignore):
+        except OSError as exc:
+            raise StateError(
+                f"cannot create {self._show(self.dir)}: {exc.strerror}",
+                hint="pipekit keeps its state next to pipeline.toml: make that folder writable",
+            ) from None
+        ignore = os.path.join(self.dir, ".gitignore")
+        if not os.path.exists(ignore):
+            try:
                 with open(ignore, "w") as f:
                     f.write("# pipekit's state: safe to delete, never to commit\n*\n")
-        except OSError as exc:
-            raise StateError(f"cannot create {self.dir}: {exc.strerror}") from None
+            except OSError:  # a full disk: the state still works without it
+                pass
 
     def _append(self, name: str, record: Record | None) -> None:
         body = marshal.dumps((name, record))
