@@ -27,8 +27,9 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff: lint and formatting."""
     session.install("ruff")
-    session.run("ruff", "check", "pipekit", "plugins", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "pipekit", "plugins", "tests", "benchmarks", "noxfile.py")
+    paths = ["pipekit", "plugins", "tests", "benchmarks", "examples", "noxfile.py"]
+    session.run("ruff", "check", *paths)
+    session.run("ruff", "format", "--check", *paths)
 
 
 @nox.session

@@ -6,13 +6,10 @@ that ``pipekit --version`` and a plain ``pipekit run`` import none of them.
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
-
 from pipekit._version import __version__
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
-    from typing import Any
-
     from pipekit.command import Command
     from pipekit.emitting import EmitPlan, Emitter, PlanTask
     from pipekit.envexpand import parse_env

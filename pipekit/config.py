@@ -9,13 +9,12 @@ from __future__ import annotations
 import os
 import re
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
-
-if TYPE_CHECKING:
-    from typing import Any
-
 from pipekit.errors import ConfigError, CycleError
 from pipekit.model import Pipeline, Task
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
 
 FILENAME = "pipeline.toml"
 
@@ -404,7 +403,8 @@ class _Validator:
                     (*keys, "run"),
                     f"'run' in task '{name}' is empty",
                     task=name,
-                    hint="give a shell command, or remove 'run' to make a task that only groups deps",
+                    hint="give a shell command, or remove 'run' to make a task that only "
+                    "groups deps",
                 )
         uses = body.get("uses")
         if uses is not None and not isinstance(uses, str):

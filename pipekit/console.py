@@ -13,10 +13,9 @@ import signal
 import sys
 import time
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
-
 from pipekit import events
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from typing import Any, TextIO
 
@@ -331,7 +330,7 @@ def make_console(out: TextIO, err: TextIO, *, color: bool) -> PlainConsole:
         return LiveConsole(out, err, color=color)
     if out is sys.stdout:
         try:
-            sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+            sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
         except (AttributeError, ValueError):
             pass
     return PlainConsole(out, err, color=color)

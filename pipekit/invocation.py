@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from typing import TextIO
 

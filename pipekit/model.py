@@ -7,7 +7,6 @@ of every ``pipekit run`` and ``dataclasses`` costs more to import than the whole
 from __future__ import annotations
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
-
 if TYPE_CHECKING:
     from collections.abc import Mapping
 

@@ -25,14 +25,16 @@ def cache_dir() -> str:
 
 
 try:
-    from _blake2 import blake2b as _blake2b  # hashlib would load OpenSSL: slow to import
+    from _blake2 import (
+        blake2b as blake2b,
+    )  # re-exported; hashlib would load OpenSSL: slow to import
 except ImportError:  # pragma: no cover - CPython always has it
-    from hashlib import blake2b as _blake2b
+    from hashlib import blake2b as blake2b
 
 
 def digest(data: bytes) -> bytes:
     """A 20-byte BLAKE2b digest."""
-    return _blake2b(data, digest_size=20).digest()
+    return blake2b(data, digest_size=20).digest()
 
 
 def _entry(path: str) -> str:
@@ -58,7 +60,7 @@ def put(path: str, data: bytes, pipeline: Pipeline) -> None:
         return
     entry = _entry(path)
     try:
-        blob = marshal.dumps((_FORMAT, __version__, digest(data), pipeline.to_tuple()))
+        blob = marshal.dumps((_FORMAT, __version__, digest(data), pipeline.to_tuple()))  # type: ignore[arg-type]
         os.makedirs(os.path.dirname(entry), exist_ok=True)
         tmp = f"{entry}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:

@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from pipekit.model import Pipeline, Task
 
 
-
 class PluginInfo:
     """Where a plugin came from: ``source`` is "entry point" or "file"."""
 

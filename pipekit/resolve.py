@@ -77,7 +77,7 @@ def resolve_steps(
             continue
         kind = plugins.step_kinds.get(task.uses)
         if kind is None:
-            out[name] = _unknown_kind(pipeline, plugins, task)
+            raise _unknown_kind(pipeline, plugins, task)
         owner = plugins.step_kinds.owner(task.uses)
 
         def error_at(
@@ -141,14 +141,14 @@ def _check_shape(
         )
 
 
-def _unknown_kind(pipeline: Pipeline, plugins: Plugins, task: Task) -> ResolvedStep:
+def _unknown_kind(pipeline: Pipeline, plugins: Plugins, task: Task) -> ConfigError:
     from pipekit.suggest import did_you_mean
 
     assert task.uses is not None
     known = plugins.step_kinds.names()
     hint = did_you_mean(task.uses, known)
     provided = ", ".join(known) if known else "none"
-    raise config_error(
+    return config_error(
         pipeline,
         ("tasks", task.name, "uses"),
         f"unknown step kind '{task.uses}' in task '{task.name}'"

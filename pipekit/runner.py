@@ -376,9 +376,17 @@ class Runner:
             while True:
                 while ready and len(running) < self.opts.jobs and not self.stopping:
                     _, name = heapq.heappop(ready)
-                    blocked = self.failed and next(
-                        (d for d in tasks[name].deps if d in selected and not self.results[d].ok),
-                        None,
+                    blocked = (
+                        next(
+                            (
+                                d
+                                for d in tasks[name].deps
+                                if d in selected and not self.results[d].ok
+                            ),
+                            None,
+                        )
+                        if self.failed
+                        else None
                     )
                     if not blocked and name in fresh:
                         self._finish(
@@ -417,14 +425,14 @@ class Runner:
                     elif self.opts.force:
                         verdict_reason = "--force"
                     if not task.run and name not in self.steps:  # only groups deps
-                        fresh = all(
+                        deps_fresh = all(
                             self.results[d].status == events.UP_TO_DATE
                             for d in task.deps
                             if d in selected
                         )
                         status = (
                             events.UP_TO_DATE
-                            if fresh
+                            if deps_fresh
                             else (events.WOULD_RUN if self.opts.dry_run else events.OK)
                         )
                         self._finish(events.TaskResult(name, status, reason="groups its deps"))
@@ -563,12 +571,12 @@ class Runner:
                 del fdmap[fd]
         self._lines(run, proc.drain())
         proc.close()
-        status = proc.status
-        assert status is not None
+        wait_status = proc.status
+        assert wait_status is not None
         run.proc = None
         if (
-            os.WIFEXITED(status)
-            and os.WEXITSTATUS(status) == 0
+            os.WIFEXITED(wait_status)
+            and os.WEXITSTATUS(wait_status) == 0
             and not run.signalled
             and not run.timed_out
         ):
@@ -578,7 +586,7 @@ class Runner:
                 return
             self._task_ok(run)
             return
-        code, words = process.describe_status(status)
+        code, words = process.describe_status(wait_status)
         if code == 127:
             missing = _missing_command(run.tail)
             if missing:

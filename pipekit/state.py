@@ -37,9 +37,9 @@ Record = tuple[
 
 
 def hash_file(path: str) -> bytes:
-    from pipekit.pipecache import _blake2b
+    from pipekit.pipecache import blake2b
 
-    h = _blake2b(digest_size=DIGEST_SIZE)
+    h = blake2b(digest_size=DIGEST_SIZE)
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
             h.update(chunk)

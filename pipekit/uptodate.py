@@ -16,6 +16,10 @@ from collections.abc import Sequence
 from pipekit.pipecache import digest
 from pipekit.state import Fact, Folder, Record, fact_of, outputs_digest
 
+TYPE_CHECKING = False  # typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
 _MAGIC = frozenset("*?[")
 
 
@@ -82,7 +86,7 @@ def declared_env(
 
 
 def task_recipe(
-    commands: object,
+    commands: Any,
     env: tuple[tuple[str, str], ...],
     uses: str | None,
     options: str | None,
@@ -115,7 +119,7 @@ def static_recipe(
 
 
 def recipe_digests(
-    commands: object, env: Sequence[tuple[str, str]], options: object
+    commands: Any, env: Sequence[tuple[str, str]], options: Any
 ) -> tuple[bytes, bytes, bytes]:
     """(commands, env, options) digests: what changes what a task does."""
     return (
@@ -206,9 +210,9 @@ def judge(
         elif fact[4] != known[4] and found(f"{path} changed"):
             return Verdict(True, reasons, None)
     for path in old_sources:
-        if path not in seen and not os.path.exists(os.path.join(root, path)):
-            if found(f"{path} was removed"):
-                return Verdict(True, reasons, None)
+        gone = path not in seen and not os.path.exists(os.path.join(root, path))
+        if gone and found(f"{path} was removed"):
+            return Verdict(True, reasons, None)
 
     # Outputs: each must still exist with the content recorded.
     out_paths = expand(root, output_patterns) if output_patterns else []

@@ -13,7 +13,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "explain": ("pipekit.commands.explain", "say why a task would run or be skipped"),
     "check": ("pipekit.commands.check", "validate pipeline.toml and the plugins; run nothing"),
     "emit": ("pipekit.commands.emit", "write the equivalent Makefile or GitHub Actions workflow"),
-    "plugins": ("pipekit.commands.plugins", "list plugins, where they come from, what they provide"),
+    "plugins": (
+        "pipekit.commands.plugins",
+        "list plugins, where they come from, what they provide",
+    ),
     "init": ("pipekit.commands.init", "write a pipeline.toml for the project in this folder"),
     "import": ("pipekit.commands.import_", "translate a Makefile into pipeline.toml"),
 }

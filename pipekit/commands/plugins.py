@@ -13,8 +13,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
+    from pipekit.entrypoints import DISABLE_ENV
     from pipekit.errors import ConfigError
-    from pipekit.plugins import DISABLE_ENV
 
     pipeline = None
     try:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
-
 from pipekit.invocation import Invocation
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from pipekit.model import Pipeline
     from pipekit.plugins import Plugins

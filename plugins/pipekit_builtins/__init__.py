@@ -1,1 +1,5 @@
-"""pipekit's built-in plugins: each module is a plugin registered through the `pipekit` entry-point group, exactly as a third party's would be."""
+"""pipekit's built-in plugins.
+
+Each module is a plugin registered through the ``pipekit`` entry-point group, exactly as a
+third party's would be; the core imports none of them.
+"""
