@@ -200,8 +200,11 @@ class State:
             if callable(on_wait):
                 on_wait(holder)
             fcntl.flock(fd, fcntl.LOCK_EX)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:  # who holds the lock, for the message of a run that waits
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:  # a full disk: the lock itself still holds
+            pass
         self._lock_fd = fd
 
     def _ensure_dir(self) -> None:
