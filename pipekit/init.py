@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipekit.errors import PluginError
+from pipekit.resolve import malformed
 from pipekit.steps import ProjectScan, Proposal
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ def propose(plugins: Plugins, project: ProjectScan) -> list[tuple[str, Proposal]
         except PluginError:
             raise
         except Exception as exc:
-            raise plugins._fail(_plugin_name(plugins, owner), hook, exc, "") from None
+            raise plugins._fail(plugins.name_of(owner), hook, exc, "") from None
         items = [result] if isinstance(result, Proposal) else list(result or ())
         for item in items:
             problem = None
@@ -72,15 +73,7 @@ def propose(plugins: Plugins, project: ProjectScan) -> list[tuple[str, Proposal]
                 except ValueError as exc:
                     problem = f"propose() proposed bad options for task '{item.task}': {exc}"
             if problem:
-                name = _plugin_name(plugins, owner)
-                info = plugins.info(name)
-                raise PluginError(
-                    f"{owner} returned malformed data in {hook}: {problem}",
-                    plugin=name,
-                    dist=info.dist if info else None,
-                    hook=hook,
-                    hint="this is a bug in the plugin; report it to its authors",
-                )
+                raise malformed(plugins, owner, hook, problem)
             assert isinstance(item, Proposal)
             found.append((kind.name, item))
     found.sort(key=lambda kp: (kp[1].order, kp[1].task))
@@ -99,13 +92,6 @@ def _unique(found: list[tuple[str, Proposal]]) -> list[tuple[str, Proposal]]:
         seen.add(proposal.task)
         out.append((kind, proposal))
     return out
-
-
-def _plugin_name(plugins: Plugins, label: str) -> str:
-    for info in plugins.infos:
-        if info.label == label:
-            return info.name
-    return label
 
 
 def render(name: str, found: Iterable[tuple[str, Proposal]]) -> str:

@@ -95,6 +95,13 @@ class Plugins:
     def info(self, name: str) -> PluginInfo | None:
         return self._by_name.get(name)
 
+    def name_of(self, label: str) -> str:
+        """The plugin name behind a registry owner label ("plugin 'x' (dist 1.0)")."""
+        for info in self.infos:
+            if info.label == label:
+                return info.name
+        return label
+
     def raise_errors(self) -> None:
         """Raise the first plugin failure, if any (commands that need plugins call this)."""
         for err in self.errors:

@@ -98,19 +98,12 @@ def resolve_steps(
         except PipekitError:
             raise
         except Exception as exc:
-            raise plugins._fail(_plugin_name(plugins, owner), hook, exc, "") from None
+            raise plugins._fail(plugins.name_of(owner), hook, exc, "") from None
         _check_shape(plugins, owner, hook, commands, sources, outputs)
         out[name] = ResolvedStep(
             task.uses, options, commands, sources, outputs, bool(kind.prepares_environment)
         )
     return out
-
-
-def _plugin_name(plugins: Plugins, label: str) -> str:
-    for info in plugins.infos:
-        if info.label == label:
-            return info.name
-    return label
 
 
 def _check_shape(
@@ -130,15 +123,20 @@ def _check_shape(
     elif not all(isinstance(s, str) for s in (*sources, *outputs)):
         problem = "sources()/outputs() must return strings"
     if problem:
-        name = _plugin_name(plugins, owner)
-        info = plugins.info(name)
-        raise PluginError(
-            f"{owner} returned malformed data in {hook}: {problem}",
-            plugin=name,
-            dist=info.dist if info else None,
-            hook=hook,
-            hint="this is a bug in the plugin; report it to its authors",
-        )
+        raise malformed(plugins, owner, hook, problem)
+
+
+def malformed(plugins: Plugins, owner: str, hook: str, problem: str) -> PluginError:
+    """The error for a plugin (``owner``, its label) that returned data of the wrong shape."""
+    name = plugins.name_of(owner)
+    info = plugins.info(name)
+    return PluginError(
+        f"{owner} returned malformed data in {hook}: {problem}",
+        plugin=name,
+        dist=info.dist if info else None,
+        hook=hook,
+        hint="this is a bug in the plugin; report it to its authors",
+    )
 
 
 def _unknown_kind(pipeline: Pipeline, plugins: Plugins, task: Task) -> ConfigError:
