@@ -26,6 +26,7 @@ JOURNAL = "journal-v1"
 LOCK = "lock"
 MAGIC = b"PIPEKIT-STATE\x001\n"
 DIGEST_SIZE = 20
+MAX_FRAME = 1 << 28  # a journal record larger than this is garbage, not a torn write
 
 # A file fact: (size, mtime_ns, ctime_ns, inode, content digest or None when absent).
 Fact = tuple[int, int, int, int, bytes]
@@ -157,6 +158,11 @@ class State:
             start = pos + 4 + DIGEST_SIZE
             body = data[start : start + size]
             if len(body) < size:
+                if size > MAX_FRAME:  # no record is this big: not a torn write but garbage
+                    self.warnings.append(
+                        f"{self._show(path)} is damaged; ignoring the rest of it "
+                        "(tasks will run again)"
+                    )
                 break  # the last write was cut short by a crash: drop it
             if digest(body) != data[pos + 4 : start]:
                 self.warnings.append(
