@@ -31,6 +31,17 @@ def resolve_program(name: str, path: str | None) -> str | None:
     return None
 
 
+_shells: dict[tuple[str, str | None], str | None] = {}
+
+
+def _resolve_shell(name: str, path: str | None) -> str | None:
+    """``resolve_program`` for the shell, remembered: it is looked up for every command."""
+    key = (name, path)
+    if key not in _shells:
+        _shells[key] = resolve_program(name, path)
+    return _shells[key]
+
+
 class Proc:
     """A spawned command: pid, process group, output pipe and (on Linux) pidfd."""
 
@@ -111,18 +122,20 @@ class Proc:
             self.pidfd = None
 
 
-def spawn(argv: list[str], env: dict[str, str], cwd: str | None) -> Proc:
+def spawn(
+    argv: list[str],
+    env: dict[str, str],
+    cwd: str | None,
+    direct: tuple[list[str], list[tuple[int, str, int]]] | None = None,
+) -> Proc:
     """Start ``argv`` as the leader of a new process group, output into a fresh pipe.
 
+    ``direct`` is ``fastexec.plan``'s reading of the command: when given, the program is
+    started without the shell if that works, else ``argv`` (the shell) runs it as usual.
     Raises OSError when the program cannot be started.
     """
     r, w = os.pipe2(os.O_CLOEXEC)
-    program = resolve_program(argv[0], env.get("PATH"))
-    if program is None:
-        os.close(r)
-        os.close(w)
-        raise FileNotFoundError(2, "command not found", argv[0])
-    actions = [
+    actions: list[tuple[object, ...]] = [
         (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
         (os.POSIX_SPAWN_DUP2, w, 1),
         (os.POSIX_SPAWN_DUP2, w, 2),
@@ -132,9 +145,14 @@ def spawn(argv: list[str], env: dict[str, str], cwd: str | None) -> Proc:
         if cwd is not None:
             back = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             os.chdir(cwd)  # posix_spawn has no cwd: we are single-threaded, so borrow ours
-        pid = os.posix_spawn(
-            program, argv, env, file_actions=actions, setpgroup=0, setsigdef=_SIGDEF
-        )
+        pid = _spawn_direct(direct, env, actions) if direct is not None else None
+        if pid is None:
+            program = _resolve_shell(argv[0], env.get("PATH"))
+            if program is None:
+                raise FileNotFoundError(2, "command not found", argv[0])
+            pid = os.posix_spawn(
+                program, argv, env, file_actions=actions, setpgroup=0, setsigdef=_SIGDEF
+            )
     except BaseException:
         os.close(r)
         raise
@@ -145,6 +163,33 @@ def spawn(argv: list[str], env: dict[str, str], cwd: str | None) -> Proc:
             os.close(back)
     os.set_blocking(r, False)
     return Proc(pid, r)
+
+
+def _spawn_direct(
+    direct: tuple[list[str], list[tuple[int, str, int]]],
+    env: dict[str, str],
+    actions: list[tuple[object, ...]],
+) -> int | None:
+    """Start a simple command the way bash would exec it; None to let bash do it instead
+    (program not found, not executable as such, a redirection that cannot be opened...)."""
+    from pipekit.fastexec import child_env
+
+    words, redirects = direct
+    program = resolve_program(words[0], env.get("PATH"))
+    if program is None or "BASH_ENV" in env:
+        return None
+    ops = [(os.POSIX_SPAWN_OPEN, fd, path, flags, 0o666) for fd, path, flags in redirects]
+    try:
+        return os.posix_spawn(
+            program,
+            words,
+            child_env(env, program, os.getcwd(), bool(redirects)),
+            file_actions=[*actions, *ops],
+            setpgroup=0,
+            setsigdef=_SIGDEF,
+        )
+    except OSError:
+        return None
 
 
 def signal_group(pgid: int, sig: int) -> bool:

@@ -17,6 +17,7 @@ import time
 from collections import deque
 
 from pipekit import envexpand, events, process
+from pipekit.fastexec import plan
 from pipekit.shell import SHELL, SHELL_FLAGS
 from pipekit.uptodate import (
     declared_env,
@@ -55,15 +56,24 @@ class RunOptions:
 
 
 class Spec:
-    """How one command runs: argv, env, cwd, and the text shown to the user."""
+    """How one command runs: argv, env, cwd, the text shown to the user, and (for a simple
+    command) how to start it without the shell (see ``fastexec``)."""
 
-    __slots__ = ("argv", "cwd", "env", "text")
+    __slots__ = ("argv", "cwd", "direct", "env", "text")
 
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: str | None, text: str) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: str | None,
+        text: str,
+        direct: tuple[list[str], list[tuple[int, str, int]]] | None = None,
+    ) -> None:
         self.argv = argv
         self.env = env
         self.cwd = cwd
         self.text = text
+        self.direct = direct
 
 
 class Running:
@@ -130,7 +140,6 @@ class Runner:
         self.stopping = False
         self.failed = False
         self.plugin_error: Exception | None = None
-        self._bash: str | None = None
         self._base_env: dict[str, str] | None = None
         self._global_declared: tuple[tuple[str, str], ...] | None = None
         self._recipes: dict[str, tuple[bytes, bytes, bytes]] = {}
@@ -162,18 +171,13 @@ class Runner:
             return self._global_declared
         return declared_env(self.pipeline.env, task.env, self.task_env(task))
 
-    def bash(self, env: dict[str, str]) -> str:
-        if self._bash is None:
-            self._bash = process.resolve_program(SHELL, env.get("PATH")) or SHELL
-        return self._bash
-
     def specs(self, task: Task) -> list[Spec]:
         env = self.task_env(task)
         cwd = os.path.join(self.root, task.cwd) if task.cwd else None
-        bash = self.bash(env)
+        bash = SHELL  # argv[0] as make passes it, so bash's messages read "bash: line 1: ..."
         step = self.steps.get(task.name)
         if step is None:
-            return [Spec([bash, *SHELL_FLAGS, s], env, cwd, s) for s in task.run]
+            return [Spec([bash, *SHELL_FLAGS, s], env, cwd, s, plan(s)) for s in task.run]
         out = []
         for cmd in step.commands:
             cenv = {**env, **cmd.env} if cmd.env else env
@@ -187,7 +191,7 @@ class Runner:
                 out.append(Spec(argv, cenv, ccwd, f"(pipekit step {task.uses})"))
             else:
                 text = cmd.shell_text()
-                out.append(Spec([bash, *SHELL_FLAGS, text], cenv, ccwd, text))
+                out.append(Spec([bash, *SHELL_FLAGS, text], cenv, ccwd, text, plan(text)))
         return out
 
     def recipe(self, task: Task) -> tuple[bytes, bytes, bytes]:
@@ -532,7 +536,7 @@ class Runner:
         spec = run.specs[run.index]
         self.console.command_started(run.name, spec.text)
         try:
-            proc = process.spawn(spec.argv, spec.env, spec.cwd)
+            proc = process.spawn(spec.argv, spec.env, spec.cwd, spec.direct)
         except FileNotFoundError as exc:
             if spec.cwd and not os.path.isdir(spec.cwd):  # chdir failed, not the program
                 shown = os.path.relpath(spec.cwd, self.root)

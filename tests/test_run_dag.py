@@ -299,7 +299,7 @@ FAILURE_KINDS = [
         'run = "nosuchcommand-pk --flag"',
         "FAILED: command not found: nosuchcommand-pk",
         "pipekit: task t failed: command not found: nosuchcommand-pk\n"
-        "pipekit:   | /usr/bin/bash: line 1: nosuchcommand-pk: command not found\n",
+        "pipekit:   | bash: line 1: nosuchcommand-pk: command not found\n",
     ),
     (
         "non-zero",
@@ -324,7 +324,7 @@ FAILURE_KINDS = [
         'run = "./script.sh"',
         "FAILED: command not executable (exit status 126)",
         "pipekit: task t failed: command not executable (exit status 126)\n"
-        "pipekit:   | /usr/bin/bash: line 1: ./script.sh: Permission denied\n",
+        "pipekit:   | bash: line 1: ./script.sh: Permission denied\n",
     ),
     (
         "second-command-fails",
