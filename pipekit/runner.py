@@ -524,6 +524,9 @@ class Runner:
                 if self.console.wants_ticks:
                     self.console.tick(running)
         finally:
+            for run in running.values():  # left by an exception (e.g. a closed stdout)
+                if run.proc is not None:
+                    process.signal_group(run.proc.pid, signal.SIGKILL)
             self._restore_signals(old_handlers)
             os.close(wake_r)
             os.close(wake_w)
