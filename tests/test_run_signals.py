@@ -127,3 +127,15 @@ def test_a_grandchild_ignoring_sigterm_is_killed_too(project: Project, marker: s
     result = project.run("run", timeout=30)
     assert result.code == 0, result
     assert wait_gone(marker, timeout=3) == []
+
+
+def test_a_closed_stdout_leaves_no_task_behind(project: Project, marker: str) -> None:
+    """`pipekit run | head -1`: pipekit goes when the reader does, and takes its tasks along."""
+    script = f"echo one; sleep 0.5; echo two; exec -a {marker} sleep 60"
+    project.write("pipeline.toml", f'[tasks.t]\nrun = "{script}"\n')
+    proc = project.start("run")
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == f"[t] $ {script}\n".encode()
+    proc.stdout.close()  # before the task writes its second line
+    proc.wait(timeout=15)
+    assert wait_gone(marker, timeout=2) == []
