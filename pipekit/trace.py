@@ -54,6 +54,14 @@ def write_trace(path: str, name: str, results: list[TaskResult]) -> None:
             }
         )
     tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump({"traceEvents": trace_events, "displayTimeUnit": "ms"}, f, indent=1)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump({"traceEvents": trace_events, "displayTimeUnit": "ms"}, f, indent=1)
+        os.replace(tmp, path)
+    except OSError as exc:
+        from pipekit.errors import PipekitError
+
+        raise PipekitError(
+            f"cannot write the trace to {path}: {exc.strerror}",
+            hint="give --trace a path in a folder that exists and is writable",
+        ) from None
