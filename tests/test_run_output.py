@@ -207,3 +207,14 @@ def test_trace_is_chrome_trace_event_json(project: Project) -> None:
     project.run("run", "left", "--trace", "trace.json")
     again = json.loads(project.read("trace.json"))
     assert [e["name"] for e in again["traceEvents"] if e["ph"] == "X"] == ["left"]
+
+
+def test_trace_to_an_unwritable_path_is_a_clear_error(project: Project) -> None:
+    project.write("pipeline.toml", '[tasks.t]\nrun = "echo hi"\n')
+    result = project.run("run", "--trace", "no/such/dir/t.json")
+    assert result.code == 2
+    assert "[t] hi\n" in result.stdout  # the run itself happened
+    assert result.stderr == (
+        "pipekit: error: cannot write the trace to no/such/dir/t.json: No such file or directory\n"
+        "  hint: give --trace a path in a folder that exists and is writable\n"
+    )
