@@ -109,7 +109,12 @@ def pipekit_emit_task(emitter: str, task: PlanTask) -> Any | None:
 
     - ``"makefile"``: a list of :class:`pipekit.Command` to put in the recipe instead.
     - ``"github"``: a list of workflow step mappings (``{"name": ..., "uses": ..., "with": ...}``)
-      to use instead of the task's run steps; actions must be pinned to full commit SHAs.
+      to use instead of the task's run steps; actions must be pinned to full commit SHAs. Or
+      a mapping with any of ``steps`` (that list), ``permissions`` (the ``GITHUB_TOKEN``
+      grants the steps need, e.g. ``{"packages": "write"}``: only the task's job gets them)
+      and ``result_on_runner`` (True: the task's result, such as a Docker image, exists only
+      on the runner, so the tasks that depend on it run in the same job). See
+      docs/emitters.md, "Steps rendered by plugins".
 
     The result is handed to the emitter as ``PlanTask.rendering``.
 

@@ -7,7 +7,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipekit import Command, ProjectScan, Proposal, Registry, StepContext, StepKind, hookimpl
+from pipekit import (
+    Command,
+    PlanTask,
+    ProjectScan,
+    Proposal,
+    Registry,
+    StepContext,
+    StepKind,
+    hookimpl,
+)
 
 _IMAGE_RE = re.compile(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
@@ -121,3 +130,12 @@ class Containerize(StepKind):
 @hookimpl
 def pipekit_register_step_kinds(registry: Registry[StepKind]) -> None:
     registry.add(Containerize())
+
+
+@hookimpl
+def pipekit_emit_task(emitter: str, task: PlanTask) -> Any | None:
+    """In a GitHub workflow the image exists only on the runner that built it: the tasks that
+    depend on it (a push, a roll-out, a test in the container) run in the same job."""
+    if emitter == "github" and task.uses == "containerize":
+        return {"result_on_runner": True}
+    return None

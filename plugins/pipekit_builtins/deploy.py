@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -25,6 +26,8 @@ _CONTAINER_ONLY = (
     "log_lines",
     "restart",
 )
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_REGISTRY_RE = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*/?")
 #: Registries on this machine need no login step in a workflow.
 _LOCAL_HOSTS = ("127.", "localhost")
 
@@ -76,6 +79,18 @@ class DeployOptions:
             )
             if getattr(self, key) != default:
                 raise ValueError(f"option '{key}' does not apply to target = '{self.target}'")
+        for key in ("username_env", "password_env"):
+            value = getattr(self, key)
+            if not _ENV_NAME.fullmatch(value):
+                raise ValueError(
+                    f"{key} '{value}' is not an environment variable name "
+                    "(letters, digits and '_', not starting with a digit)"
+                )
+        if self.registry is not None and not _REGISTRY_RE.fullmatch(self.registry):
+            raise ValueError(
+                f"registry '{self.registry}' is not a registry address "
+                "(host[:port][/namespace], e.g. 'ghcr.io/acme')"
+            )
         if self.host_port is not None and self.port is None:
             raise ValueError("host_port needs port (the container's port to publish)")
         if self.health_path is not None and self.port is None:
@@ -162,20 +177,28 @@ def push_host(task: PlanTask) -> str | None:
     return registry_host(target_repository(repo, args.get("registry")))
 
 
-def github_steps(task: PlanTask) -> list[dict[str, Any]] | None:
-    """A registry deploy in a workflow: docker/login-action, then the push through pipekit."""
+def github_rendering(task: PlanTask) -> dict[str, Any] | None:
+    """How a deploy runs in a GitHub workflow (docs/emitters.md, "Steps rendered by plugins").
+
+    A container roll-out leaves its service running on the runner, so tasks that depend on it
+    share its job. A registry push to a registry off the runner logs in first with the pinned
+    docker/login-action: to ``ghcr.io`` with the job's own token (which then needs
+    ``packages: write``), elsewhere with the secrets named by ``username_env``/``password_env``.
+    """
     options = task.options
     if task.uses != "deploy" or not isinstance(options, DeployOptions):
         return None
-    if options.target != "registry":
-        return None
+    if options.target == "container":
+        return {"result_on_runner": True}
     host = push_host(task)
     if host is None or host.startswith(_LOCAL_HOSTS):
         return None
     from pipekit_builtins._actions import pinned  # type: ignore[import-untyped,unused-ignore]
 
-    if host == "ghcr.io":  # the job's own token; the job needs `packages: write`
+    permissions: dict[str, str] = {}
+    if host == "ghcr.io":  # the job's own token
         username, password = "${{ github.actor }}", "${{ secrets.GITHUB_TOKEN }}"
+        permissions["packages"] = "write"
     else:
         username = f"${{{{ secrets.{options.username_env} }}}}"
         password = f"${{{{ secrets.{options.password_env} }}}}"
@@ -184,7 +207,8 @@ def github_steps(task: PlanTask) -> list[dict[str, Any]] | None:
         "uses": pinned("docker/login-action"),
         "with": {"registry": host, "username": username, "password": password},
     }
-    return [login, {"name": task.name, "run": f"pipekit run --no-deps {task.name}"}]
+    run = f"pipekit run --no-deps {task.name}"
+    return {"steps": [login, {"name": run, "run": run}], "permissions": permissions}
 
 
 @hookimpl
@@ -195,5 +219,5 @@ def pipekit_register_step_kinds(registry: Registry[StepKind]) -> None:
 @hookimpl
 def pipekit_emit_task(emitter: str, task: PlanTask) -> Any | None:
     if emitter == "github":
-        return github_steps(task)
+        return github_rendering(task)
     return None

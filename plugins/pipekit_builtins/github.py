@@ -1,7 +1,8 @@
 """The ``github`` emitter: a GitHub Actions workflow whose job graph is the task DAG.
 
 One job per task, ``needs:`` from the deps, install-like tasks repeated as steps in the jobs
-that need them, outputs passed on as artifacts, secure by default (``permissions: {}``,
+that need them, tasks whose result stays on the runner (a Docker image) grouped with their
+dependents in one job, outputs passed on as artifacts, secure by default (``permissions: {}``,
 actions pinned to commit SHAs, no credentials left on disk, no ``${{ }}`` from a task
 expandable). Settings come from the ``[ci]`` table; docs/emitters.md documents every key.
 """
@@ -15,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipekit import EmitPlan, Emitter, PipekitError, PlanTask, Registry, __version__, hookimpl
+from pipekit import EmitPlan, Emitter, PipekitError, Registry, __version__, hookimpl
 from pipekit_builtins import _actions
+from pipekit_builtins import _github_rendering as gr
 from pipekit_builtins import _shellwords as sw
 from pipekit_builtins._yaml import Commented, Flow, dump, entry
 
@@ -54,6 +56,9 @@ class CiOptions:
     tasks: tuple[str, ...] = ()
     #: Cancel a pull request's running workflow when a newer commit is pushed to it.
     cancel_in_progress: bool = True
+    #: What jobs running a step that needs pipekit pip-install. Default:
+    #: ``pipekit[docker]==<this pipekit's version>``.
+    pipekit_requirement: str = ""
 
     def __post_init__(self) -> None:
         for cron in self.schedule:
@@ -63,6 +68,13 @@ class CiOptions:
             raise ValueError("timeout_minutes must be more than 0")
         if not self.python.strip() or not all(v.strip() for v in self.python_versions):
             raise ValueError("a Python version must not be empty")
+        if self.pipekit_requirement != self.pipekit_requirement.strip() or any(
+            c in self.pipekit_requirement for c in "\n\r"
+        ):
+            raise ValueError(
+                f"pipekit_requirement {self.pipekit_requirement!r} must be one pip requirement "
+                'without surrounding spaces, e.g. "pipekit[docker]>=0.1"'
+            )
 
 
 def escape_expressions(text: str) -> str:
@@ -104,8 +116,12 @@ class Workflow:
         self.tasks = {t.name: t for t in plan.tasks}
         self.selected = self._selection()
         self.order = [t.name for t in plan.tasks if t.name in self.selected]
-        self.jobs = [n for n in self.order if self._gets_job(n)]
-        self.ids = job_ids(self.jobs)
+        self.renderings = {n: gr.rendering(self.tasks[n]) for n in self.order}
+        #: job -> the tasks it runs, in order; a job is named after its last task
+        self.members = self._group_jobs()
+        self.jobs = list(self.members)
+        self.job_of = {m: job for job, tasks in self.members.items() for m in tasks}
+        self.ids = job_ids([n for n in self.order if n in self.job_of])
         self.matrix = bool(self.opts.python_versions)
         self.workdir = self._workdir()
         self.shell_env, self.top_env = self._split_env()
@@ -146,6 +162,38 @@ class Workflow:
             return True
         return not any(name in self.tasks[n].deps for n in self.selected)
 
+    def _group_jobs(self) -> dict[str, list[str]]:
+        """Job -> its tasks: one each, except that a task whose result stays on the runner
+        shares its job with every task that depends on it, directly or not."""
+        own = [n for n in self.order if self._gets_job(n)]
+        dependents: dict[str, list[str]] = {n: [] for n in self.order}
+        for name in self.order:
+            for dep in self.tasks[name].deps:
+                dependents[dep].append(name)
+        group = {n: n for n in own}
+
+        def root(name: str) -> str:
+            while group[name] != name:
+                name = group[name]
+            return name
+
+        for seed in own:
+            if not self.renderings[seed].result_on_runner:
+                continue
+            stack, seen = list(dependents[seed]), set()
+            while stack:
+                name = stack.pop()
+                if name not in seen:
+                    seen.add(name)
+                    if name in group:
+                        group[root(name)] = root(seed)
+                    stack += dependents[name]
+        jobs: dict[str, list[str]] = {}
+        for name in own:
+            jobs.setdefault(root(name), []).append(name)
+        ordered = sorted(jobs.values(), key=lambda tasks: self.order.index(tasks[-1]))
+        return {tasks[-1]: tasks for tasks in ordered}
+
     def upstream(self, name: str) -> list[str]:
         """Every selected task ``name`` depends on, directly or not, in plan order."""
         seen: set[str] = set()
@@ -157,21 +205,28 @@ class Workflow:
                 stack.extend(self.tasks[dep].deps)
         return [n for n in self.order if n in seen]
 
-    def needs(self, name: str) -> list[str]:
-        """The jobs ``name``'s job waits for: its deps, looking through tasks without a job."""
-        out: list[str] = []
-        stack = list(reversed(self.tasks[name].deps))
+    def job_upstream(self, job: str) -> list[str]:
+        """Every task the tasks of ``job`` depend on, outside the job, in plan order."""
+        members = self.members[job]
+        seen = {dep for name in members for dep in self.upstream(name)}
+        return [n for n in self.order if n in seen and n not in members]
+
+    def needs(self, job: str) -> list[str]:
+        """The jobs ``job`` waits for: its tasks' deps, looking through tasks without a job."""
+        out: set[str] = set()
+        stack = [dep for name in self.members[job] for dep in self.tasks[name].deps]
         seen: set[str] = set()
         while stack:
             dep = stack.pop()
             if dep in seen:
                 continue
             seen.add(dep)
-            if dep in self.ids:
-                out.append(dep)
+            if dep in self.job_of:
+                if self.job_of[dep] != job:
+                    out.add(self.job_of[dep])
             else:
-                stack.extend(reversed(self.tasks[dep].deps))
-        return sorted(set(out), key=self.order.index)
+                stack.extend(self.tasks[dep].deps)
+        return sorted(out, key=self.jobs.index)
 
     def _workdir(self) -> str:
         """The pipeline's folder relative to the repository root (above .github/workflows)."""
@@ -222,16 +277,12 @@ class Workflow:
     def task_steps(self, name: str, label: bool) -> list[dict[str, Any]]:
         """The steps that run task ``name`` as ``pipekit run`` would (env, cwd, shell)."""
         task = self.tasks[name]
-        if task.rendering is not None:
-            return _checked_rendering(task)
+        rendered = self.renderings[name].steps
+        if rendered is not None:
+            return rendered
         if task.needs_pipekit:
-            return [
-                {
-                    "name": f"{name}: install pipekit",
-                    "run": f"python -m pip install 'pipekit=={__version__}'",
-                },
-                {"name": f"{name}: pipekit run", "run": f"pipekit run --no-deps {sw.quote(name)}"},
-            ]
+            text = f"pipekit run --no-deps {sw.quote(name)}"
+            return [{"name": f"{name}: {text}" if label else text, "run": text}]
         own = self.shell_env + list(task.own_env)
         steps = []
         for cmd in task.commands:
@@ -261,6 +312,29 @@ class Workflow:
             steps.append(step)
         return steps
 
+    def pipekit_step(self) -> dict[str, Any]:
+        """Installs pipekit for the steps that run ``pipekit run --no-deps TASK``."""
+        requirement = self.opts.pipekit_requirement or f"pipekit[docker]=={__version__}"
+        return {
+            "name": "Install pipekit",
+            "run": escape_expressions(f"python -m pip install {sw.quote(requirement)}"),
+        }
+
+    def run_steps(self, names: Sequence[str], label: bool) -> list[dict[str, Any]]:
+        """The steps of tasks ``names`` in order, pipekit installed before the first needing it."""
+        steps: list[dict[str, Any]] = []
+        installed = False
+        for name in names:
+            if self.tasks[name].needs_pipekit and not installed:
+                steps.append(self.pipekit_step())
+                installed = True
+            steps += self.task_steps(name, label=label or name != names[-1])
+        return steps
+
+    def permissions(self, names: Sequence[str]) -> dict[str, str]:
+        """``contents: read`` and what the renderings of tasks ``names`` ask for."""
+        return gr.merge({"contents": "read"}, *(self.renderings[n].permissions for n in names))
+
     def tarball(self, name: str) -> str:
         """The file the outputs of ``name`` travel in (in the runner's temporary folder)."""
         return f"pipekit-{self.ids[name]}.tar"
@@ -272,7 +346,10 @@ class Workflow:
 
     def upload_steps(self, name: str) -> list[dict[str, Any]]:
         task = self.tasks[name]
-        if not task.outputs or not any(name in self.upstream(n) for n in self.jobs if n != name):
+        job = self.job_of[name]
+        if not task.outputs or not any(
+            name in self.upstream(n) for n, j in self.job_of.items() if j != job
+        ):
             return []
         patterns = " ".join(sw.quote(o) if not re.search(r"[*?\[]", o) else o for o in task.outputs)
         tar = f'"$RUNNER_TEMP/{self.tarball(name)}"'
@@ -293,10 +370,10 @@ class Workflow:
             },
         ]
 
-    def download_steps(self, name: str) -> list[dict[str, Any]]:
+    def download_steps(self, job: str) -> list[dict[str, Any]]:
         steps: list[dict[str, Any]] = []
-        for dep in self.upstream(name):
-            if dep not in self.ids or not self.tasks[dep].outputs:
+        for dep in self.job_upstream(job):
+            if dep not in self.job_of or not self.tasks[dep].outputs:
                 continue
             steps += [
                 {
@@ -313,7 +390,11 @@ class Workflow:
 
     # -- jobs ----------------------------------------------------------------------------------
     def job(
-        self, name: str | None, steps: list[dict[str, Any]], needs: list[str]
+        self,
+        name: str | None,
+        steps: list[dict[str, Any]],
+        needs: list[str],
+        permissions: dict[str, str],
     ) -> dict[str, Any]:
         job: dict[str, Any] = {}
         if name is not None:
@@ -322,7 +403,7 @@ class Workflow:
             job["needs"] = Flow([self.ids[n] for n in needs])
         job["runs-on"] = self.opts.runs_on
         job["timeout-minutes"] = self.opts.timeout_minutes
-        job["permissions"] = {"contents": "read"}
+        job["permissions"] = permissions
         if self.matrix:
             job["strategy"] = {
                 "fail-fast": False,
@@ -333,27 +414,28 @@ class Workflow:
 
     def jobs_layout(self) -> dict[str, Any]:
         jobs: dict[str, Any] = {}
-        for name in self.jobs:
-            installs = [n for n in self.upstream(name) if self.folded(n) and self.has_work(n)]
-            if self.folded(name):
-                installs.append(name)
-            steps = self.setup_steps(installs) + self.download_steps(name)
-            for inst in installs:
-                steps += self.task_steps(inst, label=inst != name)
-            if not self.folded(name):
-                steps += self.task_steps(name, label=False)
-            steps += self.upload_steps(name)
-            jobs[self.ids[name]] = self.job(name, steps, self.needs(name))
+        for key in self.jobs:
+            members = self.members[key]
+            upstream = self.job_upstream(key)
+            installs = [n for n in upstream if self.folded(n) and self.has_work(n)]
+            installs += [n for n in members if self.folded(n)]
+            work = [n for n in members if not self.folded(n)]
+            steps = self.setup_steps(installs) + self.download_steps(key)
+            steps += self.run_steps([*installs, *work], label=len(members) > 1)
+            for name in members:
+                steps += self.upload_steps(name)
+            jobs[self.ids[key]] = self.job(
+                " + ".join(members), steps, self.needs(key), self.permissions(installs + work)
+            )
         return jobs
 
     def single_job(self) -> dict[str, Any]:
         work = [n for n in self.order if self.has_work(n)]
         installs = [n for n in work if self.folded(n)]
-        steps = self.setup_steps(installs)
-        for name in work:
-            steps += self.task_steps(name, label=True)
+        steps = self.setup_steps(installs) + self.run_steps(work, label=True)
         job_id = job_ids([self.plan.pipeline_name])[self.plan.pipeline_name]
-        return {job_id: self.job(escape_expressions(self.plan.pipeline_name), steps, [])}
+        name = escape_expressions(self.plan.pipeline_name)
+        return {job_id: self.job(name, steps, [], self.permissions(work))}
 
     def render(self) -> str:
         opts = self.opts
@@ -397,26 +479,6 @@ class Workflow:
 
 def _uses(action: str) -> Commented:
     return Commented(_actions.pinned(action), _actions.version(action))
-
-
-def _checked_rendering(task: PlanTask) -> list[dict[str, Any]]:
-    rendering = task.rendering
-    if not isinstance(rendering, list | tuple) or not all(isinstance(s, dict) for s in rendering):
-        raise PipekitError(
-            f"task '{task.name}': a plugin's pipekit_emit_task returned {rendering!r} for the "
-            "github emitter, not a list of step mappings",
-            hint="this is a bug in the plugin that renders this task; report it to its authors",
-        )
-    out = []
-    for step in rendering:
-        step = dict(step)
-        uses = step.get("uses")
-        if isinstance(uses, str):
-            for action in _actions.PINS:
-                if uses == _actions.pinned(action):
-                    step["uses"] = _uses(action)
-        out.append(step)
-    return out
 
 
 class GitHubEmitter(Emitter):
