@@ -348,6 +348,12 @@ class _Validator:
             default = self.string_list(
                 ("pipeline", "default"), default_raw, None, 'default = "all"'
             )
+            if not default:
+                raise self.error(
+                    ("pipeline", "default"),
+                    "'default' in [pipeline] is empty",
+                    hint="name the task `pipekit run` runs, e.g. default = \"all\"",
+                )
             for name_ in default:
                 if name_ not in tasks:
                     from pipekit.suggest import did_you_mean
