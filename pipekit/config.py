@@ -469,6 +469,13 @@ class _Validator:
                     f"'timeout' in task '{name}' must be more than 0 seconds",
                     task=name,
                 )
+            if timeout != timeout or timeout == float("inf"):  # nan never expires
+                raise self.error(
+                    (*keys, "timeout"),
+                    f"'timeout' in task '{name}' must be a number of seconds, not {timeout}",
+                    task=name,
+                    hint="for no time limit, leave 'timeout' out",
+                )
             timeout = float(timeout)
         description = body.get("description", "")
         if not isinstance(description, str):
