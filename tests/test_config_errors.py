@@ -214,6 +214,24 @@ CASES = [
         "pipeline.toml:2:1: default task 'zzz' is not defined\n  hint: tasks: a\n",
     ),
     (
+        "empty-default",
+        '[pipeline]\ndefault = []\n[tasks.a]\nrun = "x"\n',
+        "pipeline.toml:2:1: 'default' in [pipeline] is empty\n"
+        '  hint: name the task `pipekit run` runs, e.g. default = "all"\n',
+    ),
+    (
+        "timeout-nan",
+        '[tasks.a]\nrun = "x"\ntimeout = nan\n',
+        "pipeline.toml:3:1: 'timeout' in task 'a' must be a number of seconds, not nan\n"
+        "  hint: for no time limit, leave 'timeout' out\n",
+    ),
+    (
+        "timeout-inf",
+        '[tasks.a]\nrun = "x"\ntimeout = inf\n',
+        "pipeline.toml:3:1: 'timeout' in task 'a' must be a number of seconds, not inf\n"
+        "  hint: for no time limit, leave 'timeout' out\n",
+    ),
+    (
         "empty-file",
         "",
         "pipeline.toml: the file is empty\n"
