@@ -222,8 +222,12 @@ def run_in_pty(
     env: Mapping[str, str],
     size: tuple[int, int] = (30, 100),
     timeout: float = 30.0,
+    signal_when: tuple[str, int] | None = None,
 ) -> tuple[int, str]:
-    """Run ``argv`` with a real terminal (a pty) as stdin/stdout/stderr: (exit code, output)."""
+    """Run ``argv`` with a real terminal (a pty) as stdin/stdout/stderr: (exit code, output).
+
+    ``signal_when=(text, signum)`` sends ``signum`` to the child once ``text`` has appeared.
+    """
     import fcntl
     import pty
     import select
@@ -252,6 +256,9 @@ def run_in_pty(
             if not data:
                 break
             chunks.append(data)
+            if signal_when and signal_when[0].encode() in b"".join(chunks):
+                os.kill(pid, signal_when[1])
+                signal_when = None
         else:
             os.kill(pid, signal.SIGKILL)
     finally:

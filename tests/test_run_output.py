@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 
 import pytest
-from conftest import PIPEKIT, Project, run_in_pty
+from conftest import PIPEKIT, Project, run_in_pty, wait_gone
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-7]|9[0-7]|38;5;\d+|38;2;[\d;]+)m")
@@ -218,3 +219,24 @@ def test_trace_to_an_unwritable_path_is_a_clear_error(project: Project) -> None:
         "pipekit: error: cannot write the trace to no/such/dir/t.json: No such file or directory\n"
         "  hint: give --trace a path in a folder that exists and is writable\n"
     )
+
+
+def test_ctrl_c_on_a_terminal(project: Project, marker: str) -> None:
+    project.write(
+        "pipeline.toml",
+        f'[tasks.a]\nrun = "exec -a {marker}-a sleep 60"\n'
+        f'[tasks.b]\nrun = "exec -a {marker}-b sleep 60"\n'
+        '[tasks.all]\ndeps = ["a", "b"]\n',
+    )
+    code, out = run_in_pty(
+        [*PIPEKIT, "run", "all", "-j", "4"],
+        cwd=project.root,
+        env=project.env({"TERM": "xterm"}),
+        signal_when=("⏵ b", signal.SIGINT),
+    )
+    text = ANSI.sub("", out).replace("\r", "")
+    assert code == 130, text
+    assert "Ctrl-C: stopping 2 running task(s)…" in text
+    assert re.search(r"a\s*│\s*interrupted\s*│.*│ interrupted by Ctrl-C", text), text
+    assert re.search(r"2 interrupted, 1 not run in \d+ms", text)
+    assert wait_gone(marker, timeout=2) == []
