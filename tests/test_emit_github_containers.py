@@ -448,3 +448,17 @@ def test_service_makefile_builds_pushes_and_rolls_out(tmp_path: Path) -> None:
     finally:
         remove_containers(c, service)
         remove_images(c, repo)
+
+
+def test_a_rendered_push_alone_still_installs_pipekit_first(tmp_path: Path) -> None:
+    toml = (
+        '[tasks.push]\nuses = "deploy"\nwith = { target = "registry", image = "ghcr.io/a/b:1" }\n'
+    )
+    emit(write_project(tmp_path, {"pipeline.toml": toml}), "github")
+    job = load(tmp_path / ".github" / "workflows" / "pipekit.yml")["jobs"]["push"]
+    assert [s["name"] for s in job["steps"]][2:] == [
+        "Install pipekit",
+        "Log in to ghcr.io",
+        "pipekit run --no-deps push",
+    ]
+    assert job["permissions"] == {"contents": "read", "packages": "write"}
