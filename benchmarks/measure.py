@@ -113,6 +113,47 @@ def run_once(argv: list[str], cwd: Path, env: dict[str, str], timeout: float) ->
     )
 
 
+@dataclass
+class Job:
+    """One command to time, with untimed steps before and after each of its runs."""
+
+    argv: list[str]
+    cwd: Path
+    before: Callable[[], None] | None = None  # e.g. clean or edit the workspace
+    after: Callable[[Run], None] | None = None  # e.g. check what the run did
+
+
+def measure_round_robin(
+    jobs: list[Job], runs: int, *, warmup: int = 1, timeout: float = 600.0
+) -> list[Stats]:
+    """Time several commands in turns: round k runs every job once, then round k+1 begins.
+
+    On a shared machine the load changes from minute to minute; taking turns exposes every
+    job to the same load, so the ratios between them stay fair. The first `warmup` rounds
+    are not counted. A job that fails or exceeds `timeout` drops out of later rounds.
+    """
+    stats = [Stats(job.argv) for job in jobs]
+    env = child_env()
+    active = list(range(len(jobs)))
+    for k in range(warmup + runs):
+        for i in list(active):
+            job = jobs[i]
+            if job.before is not None:
+                job.before()
+            run = run_once(job.argv, job.cwd, env, timeout)
+            if job.after is not None:
+                job.after(run)
+            if run.rc is None:
+                stats[i].timed_out = True
+                active.remove(i)
+                continue
+            if k >= warmup or run.rc != 0:
+                stats[i].runs.append(run)
+            if run.rc != 0:
+                active.remove(i)
+    return stats
+
+
 def measure(
     argv: list[str],
     cwd: Path,
@@ -123,27 +164,6 @@ def measure(
     before: Callable[[], None] | None = None,
     after: Callable[[Run], None] | None = None,
 ) -> Stats:
-    """Run argv `warmup` times uncounted, then `runs` times counted.
-
-    `before` runs untimed before every run (to clean or edit the workspace) and `after`
-    untimed after every run (to check what it did). A run that exceeds `timeout` or fails
-    ends the measurement.
-    """
-    stats = Stats(argv)
-    env = child_env()
-    for k in range(warmup + runs):
-        if before is not None:
-            before()
-        run = run_once(argv, cwd, env, timeout)
-        if after is not None:
-            after(run)
-        if run.rc is None:
-            stats.timed_out = True
-            break
-        if k >= warmup:
-            stats.runs.append(run)
-        if run.rc != 0:
-            if k < warmup:
-                stats.runs.append(run)
-            break
-    return stats
+    """Time one command: `warmup` uncounted runs, then `runs` counted ones."""
+    job = Job(argv, cwd, before, after)
+    return measure_round_robin([job], runs, warmup=warmup, timeout=timeout)[0]

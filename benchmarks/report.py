@@ -218,11 +218,15 @@ def markdown(data: dict[str, Any]) -> str:
         "",
         f"{m['date_utc']}; {m['nproc']} CPUs ({m['cpu']}), Linux {m['kernel']}, "
         f"Python {m['python']}; pipekit {m['pipekit_commit']}; "
-        + ", ".join(f"{k} {v}" for k, v in m["versions"].items())
+        + ", ".join(v if k in v.lower() else f"{k} {v}" for k, v in m["versions"].items())
         + ".",
         f"Whole-process wall time, median of {m['runs']} runs ({m['noop_runs']} for start-up)"
-        " after one warm-up, (min–max); ratios are pipekit's median over the peer's median"
-        " in this same run.",
+        " after one warm-up, (min–max); the tools take turns run by run, and each ratio is"
+        " pipekit's median over the peer's median in this same run.",
+        f"Load average (1, 5, 15 min) at the start: {m.get('loadavg_start', '?')}; at the end:"
+        f" {m.get('loadavg_end', '?')} (the machine has {m['nproc']} CPUs)."
+        " Peak RSS is the largest single process (os.wait4); Linux carries the parent's RSS"
+        " across fork and exec, so its floor is this benchmark's own (the `true` row).",
     ]
     lines += [f"Note: {n}." for n in m.get("notes", [])]
     if data["noop"]:

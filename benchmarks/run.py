@@ -30,12 +30,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import report
 import workspaces
-from measure import Run, Stats, measure
+from measure import Job, Run, Stats, measure_round_robin
 
 HERE = Path(__file__).resolve().parent
 DAG_JOBS = 2
@@ -123,6 +124,7 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "python_exe": sys.executable,
         "pipekit_commit": git or "?",
+        "loadavg_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -157,7 +159,11 @@ def rewritten(before: dict[str, int], after: dict[str, int]) -> set[str]:
 
 
 class Bench:
-    """Runs the scenarios and collects figures and correctness checks."""
+    """Runs the scenarios and collects figures and correctness checks.
+
+    Within a scenario the tools take turns (round k runs every tool once), so that a change
+    of load on a shared machine hits every tool alike and the ratios stay fair.
+    """
 
     def __init__(self, args: argparse.Namespace, tools: list[Tool]) -> None:
         self.args = args
@@ -172,131 +178,136 @@ class Bench:
         if not passed:
             log(f"CHECK FAILED: {name} ({size}): {detail}")
 
-    def timed(self, label: str, argv: list[str], ws: Path, runs: int, **kw: object) -> Stats:
-        stats = measure(argv, ws, runs, timeout=self.args.timeout, **kw)  # type: ignore[arg-type]
-        if stats.ok:
-            w = stats.wall
-            log(f"{label}: median {w['median']:.4f}s (min {w['min']:.4f}, max {w['max']:.4f})")
-        else:
-            log(f"{label}: FAILED or timed out ({stats.to_json()})")
-        return stats
+    def timed(self, label: str, jobs: dict[str, Job], runs: int) -> dict[str, Stats]:
+        """Time `jobs` in turns; log each one's figures."""
+        log(f"{label}: {', '.join(jobs)} in turns, {runs} runs after a warm-up")
+        all_stats = measure_round_robin(list(jobs.values()), runs, timeout=self.args.timeout)
+        out = dict(zip(jobs, all_stats, strict=True))
+        for name, stats in out.items():
+            if stats.ok:
+                w = stats.wall
+                log(f"  {name}: median {w['median']:.4f}s (min {w['min']:.4f}, max {w['max']:.4f})")
+            else:
+                log(f"  {name}: FAILED or timed out ({stats.to_json()})")
+        return out
 
     def noop(self) -> None:
         base = self.root / "noop"
         shutil.rmtree(base, ignore_errors=True)
         base.mkdir(parents=True)
-        runs = self.args.noop_runs
-        rows: dict[str, object] = {}
-        floors = {"true": ["true"], "venv python -c pass": [sys.executable, "-c", "pass"]}
-        for name, argv in floors.items():
-            rows[f"floor: {name}"] = self.timed(f"noop floor {name}", argv, base, runs)
+        jobs = {
+            "floor: true": Job(["true"], base),
+            "floor: venv python -c pass": Job([sys.executable, "-c", "pass"], base),
+        }
         for tool in self.tools:
             ws = workspaces.write(base / tool.name, tool.name, "noop", 0)
-            rows[tool.name] = self.timed(f"noop {tool.name}", tool.noop(), ws, runs)
-        self.results["noop"] = rows
-
-    def dag(self, n: int) -> None:
-        base = self.root / f"dag-{n}"
-        shutil.rmtree(base, ignore_errors=True)
-        expected = {f"{i}.txt" for i in workspaces.downstream(n, 0)}
-        size = f"N={n}"
-        rows: dict[str, object] = {"expected_c": len(expected)}
-        digests_a: dict[str, str] = {}
-        digests_c: dict[str, str] = {}
-        for tool in self.tools:
-            row, digests = self.dag_tool(tool, base / tool.name, n, expected)
-            rows[tool.name] = row
-            if "a" in digests:
-                digests_a[tool.name] = digests["a"]
-            if "c" in digests:
-                digests_c[tool.name] = digests["c"]
-        self.check(
-            "(a) out/ identical across tools after a clean build",
-            size,
-            len(set(digests_a.values())) == 1 and len(digests_a) == len(self.tools),
-            ", ".join(f"{t} {d}" for t, d in digests_a.items()),
-        )
-        self.check(
-            "(c) out/ identical across tools after the same edits",
-            size,
-            len(set(digests_c.values())) == 1 and len(digests_c) == len(self.tools),
-            ", ".join(f"{t} {d}" for t, d in digests_c.items()),
-        )
-        self.results["dag"][str(n)] = rows
-
-    def dag_tool(
-        self, tool: Tool, ws: Path, n: int, expected: set[str]
-    ) -> tuple[dict[str, Stats], dict[str, str]]:
-        """(a), (b), (c) for one tool; returns its figures and its out/ digests after (a), (c)."""
-        log(f"dag N={n} {tool.name}: writing the workspace")
-        workspaces.write(ws, tool.name, "dag", n)
-        argv = tool.build(DAG_JOBS)
-        runs = self.args.runs
-        size = f"N={n}"
-        digests: dict[str, str] = {}
-
-        def clean() -> None:
-            for p in ("out", *tool.state):
-                target = ws / p
-                if target.is_dir():
-                    shutil.rmtree(target)
-                elif target.exists():
-                    target.unlink()
-            (ws / "out").mkdir()
-
-        label = f"dag N={n} {tool.name}"
-        row = {"a": self.timed(f"{label} (a) full -j{DAG_JOBS}", argv, ws, runs, before=clean)}
-        if not row["a"].ok:
-            self.check("(a) the clean full build succeeds", size, False, f"{tool.name}: failed")
-            return row, digests
-        digests["a"] = out_digest(ws)
-
-        before = out_mtimes(ws)
-        row["b"] = self.timed(f"{label} (b) no-op", argv, ws, runs)
-        changed = rewritten(before, out_mtimes(ws))
-        self.check(
-            "(b) a no-op rebuild rewrites no output",
-            size,
-            row["b"].ok and not changed,
-            f"{tool.name}: {len(changed)} rewritten over {runs + 1} rebuilds",
-        )
-
-        # every run writes new content to src/0.txt (the same sequence for every tool, so
-        # out/ can be compared across tools afterwards) and must rewrite exactly `expected`
-        edits = iter(range(1_000_000))
-        snapshot: dict[str, int] = {}
-        wrong: list[str] = []
-
-        def edit() -> None:
-            snapshot.clear()
-            snapshot.update(out_mtimes(ws))
-            (ws / "src" / "0.txt").write_text(f"source 0, edit {next(edits)}\n")
-
-        def verify(run: Run) -> None:
-            got = rewritten(snapshot, out_mtimes(ws))
-            if got != expected:
-                wrong.append(f"rewrote {len(got)}, expected {len(expected)}")
-
-        row["c"] = self.timed(f"{label} (c) one change", argv, ws, runs, before=edit, after=verify)
-        self.check(
-            f"(c) one changed source rewrites exactly the {len(expected)} outputs downstream",
-            size,
-            row["c"].ok and not wrong,
-            f"{tool.name}: " + ("; ".join(sorted(set(wrong))) or f"{len(expected)} in every run"),
-        )
-        if row["c"].ok:
-            digests["c"] = out_digest(ws)
-        return row, digests
+            jobs[tool.name] = Job(tool.noop(), ws)
+        self.results["noop"] = dict(self.timed("noop", jobs, self.args.noop_runs))
 
     def wide(self) -> None:
         base = self.root / "wide"
         shutil.rmtree(base, ignore_errors=True)
-        rows: dict[str, object] = {}
+        jobs = {}
         for tool in self.tools:
             ws = workspaces.write(base / tool.name, tool.name, "wide", 0)
-            argv = tool.build(workspaces.WIDE_JOBS)
-            rows[tool.name] = self.timed(f"wide {tool.name}", argv, ws, self.args.runs)
-        self.results["wide"] = rows
+            jobs[tool.name] = Job(tool.build(workspaces.WIDE_JOBS), ws)
+        self.results["wide"] = dict(self.timed("wide", jobs, self.args.runs))
+
+    def dag(self, n: int) -> None:
+        """(a) clean full build, (b) no-op rebuild, (c) one source changed, with checks."""
+        base = self.root / f"dag-{n}"
+        shutil.rmtree(base, ignore_errors=True)
+        runs = self.args.runs
+        size = f"N={n}"
+        expected = {f"{i}.txt" for i in workspaces.downstream(n, 0)}
+        rows: dict[str, dict[str, Stats]] = {t.name: {} for t in self.tools}
+        ws = {}
+        for tool in self.tools:
+            log(f"dag N={n}: writing the {tool.name} workspace")
+            ws[tool.name] = workspaces.write(base / tool.name, tool.name, "dag", n)
+
+        # (a) from scratch: out/ and the tool's own state removed before every run
+        def clean(tool: Tool) -> Callable[[], None]:
+            def run() -> None:
+                for p in ("out", *tool.state):
+                    target = ws[tool.name] / p
+                    if target.is_dir():
+                        shutil.rmtree(target)
+                    elif target.exists():
+                        target.unlink()
+                (ws[tool.name] / "out").mkdir()
+
+            return run
+
+        jobs = {t.name: Job(t.build(DAG_JOBS), ws[t.name], before=clean(t)) for t in self.tools}
+        for name, stats in self.timed(f"dag N={n} (a) full -j{DAG_JOBS}", jobs, runs).items():
+            rows[name]["a"] = stats
+            if not stats.ok:
+                self.check("(a) the clean full build succeeds", size, False, f"{name}: failed")
+        built = [t for t in self.tools if rows[t.name]["a"].ok]
+        digests = {t.name: out_digest(ws[t.name]) for t in built}
+        self.check(
+            "(a) out/ identical across tools after a clean build",
+            size,
+            len(set(digests.values())) == 1 and len(built) == len(self.tools),
+            ", ".join(f"{t} {d}" for t, d in digests.items()),
+        )
+
+        # (b) nothing changed: no output may be rewritten
+        before = {t.name: out_mtimes(ws[t.name]) for t in built}
+        jobs = {t.name: Job(t.build(DAG_JOBS), ws[t.name]) for t in built}
+        for name, stats in self.timed(f"dag N={n} (b) no-op", jobs, runs).items():
+            rows[name]["b"] = stats
+            changed = rewritten(before[name], out_mtimes(ws[name]))
+            self.check(
+                "(b) a no-op rebuild rewrites no output",
+                size,
+                stats.ok and not changed,
+                f"{name}: {len(changed)} rewritten over {runs + 1} rebuilds",
+            )
+
+        # (c) every run writes new content to src/0.txt first (the same sequence in every
+        # tool, so out/ can be compared afterwards) and must rewrite exactly `expected`
+        wrong: dict[str, list[str]] = {t.name: [] for t in built}
+
+        def edit_and_check(tool: Tool) -> tuple[Callable[[], None], Callable[[Run], None]]:
+            where = ws[tool.name]
+            edits = iter(range(1_000_000))
+            snapshot: dict[str, int] = {}
+
+            def edit() -> None:
+                snapshot.clear()
+                snapshot.update(out_mtimes(where))
+                (where / "src" / "0.txt").write_text(f"source 0, edit {next(edits)}\n")
+
+            def verify(run: Run) -> None:
+                got = rewritten(snapshot, out_mtimes(where))
+                if got != expected:
+                    wrong[tool.name].append(f"rewrote {len(got)}, expected {len(expected)}")
+
+            return edit, verify
+
+        jobs = {}
+        for t in built:
+            edit, verify = edit_and_check(t)
+            jobs[t.name] = Job(t.build(DAG_JOBS), ws[t.name], before=edit, after=verify)
+        for name, stats in self.timed(f"dag N={n} (c) one change", jobs, runs).items():
+            rows[name]["c"] = stats
+            self.check(
+                f"(c) one changed source rewrites exactly the {len(expected)} outputs downstream",
+                size,
+                stats.ok and not wrong[name],
+                f"{name}: "
+                + ("; ".join(sorted(set(wrong[name]))) or f"{len(expected)} in every run"),
+            )
+        digests = {t.name: out_digest(ws[t.name]) for t in built if rows[t.name]["c"].ok}
+        self.check(
+            "(c) out/ identical across tools after the same edits",
+            size,
+            len(set(digests.values())) == 1 and len(digests) == len(self.tools),
+            ", ".join(f"{t} {d}" for t, d in digests.items()),
+        )
+        self.results["dag"][str(n)] = {"expected_c": len(expected), **rows}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -354,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     if "dag" in args.scenarios:
         for n in args.sizes:
             bench.dag(n)
+    meta["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     data = report.as_json(meta, bench.results, bench.checks)
     path = Path(args.json or Path(args.workdir) / "results.json")
     path.parent.mkdir(parents=True, exist_ok=True)
