@@ -156,12 +156,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("pipekit: interrupted\n")
         return ExitCode.INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:  # `pipekit ... | head`: the reader went away
         import os
 
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return ExitCode.OK
+        return 128 + 13  # as a shell reports a command killed by SIGPIPE
 
 
 def run() -> None:

@@ -352,7 +352,7 @@ class _Validator:
                 raise self.error(
                     ("pipeline", "default"),
                     "'default' in [pipeline] is empty",
-                    hint="name the task `pipekit run` runs, e.g. default = \"all\"",
+                    hint='name the task `pipekit run` runs, e.g. default = "all"',
                 )
             for name_ in default:
                 if name_ not in tasks:

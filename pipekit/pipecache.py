@@ -42,13 +42,27 @@ def _entry(path: str) -> str:
     return os.path.join(cache_dir(), "pipelines", name)
 
 
+def _code_key() -> str:
+    """The version and the modification times of the modules that validate and shape a
+    pipeline, so that changed rules (an upgrade, or a work tree under development) never
+    serve a pipeline validated by older code."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    stamps = [__version__]
+    for name in ("config.py", "model.py", "uptodate.py", "pipecache.py"):
+        try:
+            stamps.append(str(os.stat(os.path.join(here, name)).st_mtime_ns))
+        except OSError:
+            stamps.append("-")
+    return ":".join(stamps)
+
+
 def get(path: str, data: bytes) -> Pipeline | None:
     if os.environ.get("PIPEKIT_NO_CACHE"):
         return None
     try:
         with open(_entry(path), "rb") as f:
             fmt, version, key, body = marshal.loads(f.read())
-        if fmt != _FORMAT or version != __version__ or key != digest(data):
+        if fmt != _FORMAT or version != _code_key() or key != digest(data):
             return None
         return Pipeline.from_tuple(body)
     except Exception:  # missing, truncated, foreign: parse again
@@ -60,7 +74,7 @@ def put(path: str, data: bytes, pipeline: Pipeline) -> None:
         return
     entry = _entry(path)
     try:
-        blob = marshal.dumps((_FORMAT, __version__, digest(data), pipeline.to_tuple()))  # type: ignore[arg-type]
+        blob = marshal.dumps((_FORMAT, _code_key(), digest(data), pipeline.to_tuple()))  # type: ignore[arg-type]
         os.makedirs(os.path.dirname(entry), exist_ok=True)
         tmp = f"{entry}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:

@@ -150,7 +150,7 @@ def _unknown_kind(pipeline: Pipeline, plugins: Plugins, task: Task) -> ConfigErr
         pipeline,
         ("tasks", task.name, "uses"),
         f"unknown step kind '{task.uses}' in task '{task.name}'"
-        + (f"; {hint}" if hint else "")
+        + (f" ({hint})" if hint else "")
         + f"; installed plugins provide: {provided}",
         task=task.name,
         hint="install the plugin that provides it (see `pipekit plugins`), "

@@ -642,6 +642,9 @@ class Runner:
             status, message = events.INTERRUPTED, f"interrupted by {how}"
         else:
             status, message = events.FAILED, words
+            if len(run.specs) > 1:  # say which command of the task failed
+                first = run.specs[run.index].text.split("\n", 1)[0]
+                message = f"{words} (command {run.index + 1} of {len(run.specs)}: {first})"
         if self.state is not None:
             self.state.forget(run.name)
         run.proc = None

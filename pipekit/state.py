@@ -87,6 +87,7 @@ class State:
         self._journal_fd: int | None = None
         self._lock_fd: int | None = None
         self._dirty = False
+        self.save_failed = False  # some record could not be written (the run says so)
 
     @classmethod
     def read(cls, root: str) -> State:
@@ -241,8 +242,8 @@ class State:
             )
         try:
             os.write(self._journal_fd, frame)
-        except OSError:
-            pass  # disk full: the task is simply not recorded, so it will run again
+        except OSError:  # disk full: the task is simply not recorded, so it will run again
+            self.save_failed = True
         self._dirty = True
 
     def record(self, name: str, record: Record) -> None:

@@ -119,7 +119,7 @@ def test_unknown_step_kind_suggests_a_near_name(pipekit_project):
     assert result.exit_code == 2
     first, hint = result.stderr.splitlines()
     assert first.startswith(
-        "pipeline.toml:2:1: unknown step kind 'tset' in task 't'; did you mean 'test'?; "
+        "pipeline.toml:2:1: unknown step kind 'tset' in task 't' (did you mean 'test'?); "
         "installed plugins provide: "
     )
     assert hint == (

@@ -329,8 +329,8 @@ FAILURE_KINDS = [
     (
         "second-command-fails",
         'run = ["echo one", "false", "echo never"]',
-        "FAILED: exited with status 1",
-        "pipekit: task t failed: exited with status 1\npipekit:   | one\n",
+        "FAILED: exited with status 1 (command 2 of 3: false)",
+        "pipekit: task t failed: exited with status 1 (command 2 of 3: false)\npipekit:   | one\n",
     ),
     (
         "pipefail",

@@ -115,6 +115,11 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     finally:
         if state is not None and not args.dry_run:
             state.close()
+            if state.save_failed:
+                console.warn(
+                    "could not write .pipekit/ (is the disk full?): "
+                    "tasks that succeeded will run again next time"
+                )
     import time
 
     elapsed = time.monotonic() - runner.t0
