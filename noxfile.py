@@ -1,10 +1,10 @@
 """The project's own dev sessions: the single entry point to every check.
 
-    nox -s tests        the whole test suite (needs make; docker tests need .ci/docker-up.sh)
-    nox -s lint         ruff check + ruff format --check
-    nox -s typecheck    mypy --strict over pipekit/ and the built-in plugins
-    nox -s docs         every pipeline.toml in docs/ and examples/ is valid; every hook documented
-    nox -s bench        the benchmarks against GNU make and ninja (several minutes)
+nox -s tests        the whole test suite (needs make; docker tests need .ci/docker-up.sh)
+nox -s lint         ruff check + ruff format --check
+nox -s typecheck    mypy --strict over pipekit/ and the built-in plugins
+nox -s docs         every pipeline.toml in docs/ and examples/ is valid; every hook documented
+nox -s bench        the benchmarks against GNU make and ninja (several minutes)
 """
 
 from __future__ import annotations
