@@ -39,17 +39,17 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     )
     results = {r.name: r for r in runner.run()}
     task = pipeline.tasks[name]
-    sources, outputs = runner.patterns(task)
+    sources, outputs = runner.recipes.patterns(task)
     result = results[name]
     if result.status == "up-to-date":
         inv.out(f"{name} is up to date: nothing it depends on changed since its last success")
     else:
         inv.out(f"{name} would run: {result.reason}")
-        if runner.incremental(task) and not args.force:
+        if runner.recipes.incremental(task) and not args.force:
             rerunning = {n for n, r in results.items() if r.status == "would-run" and n != name}
             verdict = judge(
                 pipeline.root,
-                runner.recipe(task),
+                runner.recipes.recipe(task),
                 sources,
                 outputs,
                 task.deps,
@@ -70,7 +70,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
                 f"{d} ({words.get(results[d].status, results[d].status)})" for d in task.deps
             )
         )
-    specs = runner.specs(task)
+    specs = runner.recipes.specs(task)
     if specs:
         inv.out("commands:")
         for spec in specs:
@@ -81,7 +81,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         inv.out(f"sources: {', '.join(sources)} ({count})")
     if outputs:
         inv.out(f"outputs: {', '.join(outputs)}")
-    if not runner.incremental(task):
+    if not runner.recipes.incremental(task):
         inv.out("it declares no sources or outputs, so it always runs")
     return 0
 
