@@ -82,7 +82,9 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
         "10,000-task no-op ≤ 4× make",
         ratio,
         4.0,
-        f"{ratio:.1f}× ({pk_b * 1e3:.0f} ms vs {mk_b * 1e3:.0f} ms)" if ratio else "–",
+        f"{ratio:.1f}× ({pk_b * 1e3:.0f} ms vs {mk_b * 1e3:.0f} ms)"
+        if ratio and pk_b is not None and mk_b is not None
+        else "–",
     )
     r1k = dag.get("1000", {})
     pk_c, mk_c = _median(r1k.get("pipekit", {}).get("c")), _median(r1k.get("make", {}).get("c"))
@@ -91,7 +93,9 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
         "one change at 1,000 tasks ≤ 2.5× make",
         ratio,
         2.5,
-        f"{ratio:.2f}× ({pk_c * 1e3:.0f} ms vs {mk_c * 1e3:.0f} ms)" if ratio else "–",
+        f"{ratio:.2f}× ({pk_c * 1e3:.0f} ms vs {mk_c * 1e3:.0f} ms)"
+        if ratio and pk_c is not None and mk_c is not None
+        else "–",
     )
     wide = _median(data["wide"].get("pipekit"))
     over = None if wide is None else wide - WIDE_IDEAL_S
