@@ -10,6 +10,7 @@ import sys
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     import argparse
+    from typing import Any
 
     from pipekit.errors import PipekitError
 
@@ -119,6 +120,18 @@ def _fast_version(argv: list[str]) -> bool:
     return False
 
 
+def _quick_run_args(argv: list[str]) -> object | None:
+    """``run``'s arguments read without argparse when they are plain (see runargs)."""
+    from pipekit.runargs import parse
+
+    args = parse(argv)
+    if args is not None:
+        import pipekit.commands.run
+
+        args._module = pipekit.commands.run  # type: ignore[attr-defined]
+    return args
+
+
 def report(exc: PipekitError, verbose: bool) -> None:
     from pipekit.errors import ConfigError, PluginError
 
@@ -137,11 +150,13 @@ def main(argv: list[str] | None = None) -> int:
     from pipekit.exitcodes import ExitCode
     from pipekit.invocation import Invocation
 
-    parser = build_parser(command_in(args_list))
-    args = parser.parse_args(args_list)
-    if args.command is None:
-        parser.print_help()
-        return ExitCode.USAGE
+    args: Any = _quick_run_args(args_list)
+    if args is None:
+        parser = build_parser(command_in(args_list))
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            parser.print_help()
+            return ExitCode.USAGE
     inv = Invocation(
         file=args.file,
         directory=args.directory,

@@ -9,11 +9,10 @@ summary table.
 
 from __future__ import annotations
 
-import signal
 import sys
 import time
 
-from pipekit import events
+from pipekit import events, signals
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
@@ -143,7 +142,7 @@ class PlainConsole:
             self.out.write(f"{self._prefix(result.name)}up to date\n")
 
     def interrupted(self, signum: int, running: list[str]) -> None:
-        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        name = signals.shown(signum)
         self.err.write(
             f"pipekit: {name}: stopping {len(running)} running task(s)"
             + (f" ({', '.join(running)})" if running else "")
@@ -273,7 +272,7 @@ class LiveConsole(PlainConsole):
     def interrupted(self, signum: int, running: list[str]) -> None:
         from rich.text import Text
 
-        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        name = signals.shown(signum)
         self.rc.print(Text(f"{name}: stopping {len(running)} running task(s)…", style="yellow"))
 
     def warn(self, text: str) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 # A parsed value: literal text, or (name, default) where default is None for plain ${VAR}.
 Segment = str | tuple[str, str | None]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import enum
 
-
-class ExitCode(enum.IntEnum):
-    """Every status pipekit exits with."""
+class ExitCode:
+    """Every status pipekit exits with (plain ints: ``enum`` costs start-up time)."""
 
     OK = 0
     TASK_FAILED = 1  # a task failed, or `emit --check` found a stale file

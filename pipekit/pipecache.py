@@ -48,7 +48,7 @@ def _code_key() -> str:
     serve a pipeline validated by older code."""
     here = os.path.dirname(os.path.abspath(__file__))
     stamps = [__version__]
-    for name in ("config.py", "model.py", "uptodate.py", "pipecache.py"):
+    for name in ("validate.py", "model.py", "uptodate.py", "pipecache.py"):
         try:
             stamps.append(str(os.stat(os.path.join(here, name)).st_mtime_ns))
         except OSError:

@@ -10,11 +10,12 @@ pipe open can neither hang pipekit nor outlive its task.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 
+from pipekit import signals
+
 _HAS_PIDFD = hasattr(os, "pidfd_open") and sys.platform.startswith("linux")
-_SIGDEF = tuple(s for s in (signal.SIGPIPE, getattr(signal, "SIGXFSZ", None)) if s is not None)
+_SIGDEF = tuple(s for s in (signals.SIGPIPE, signals.SIGXFSZ) if s is not None)
 
 CHUNK = 65536
 MAX_PARTIAL = 64 * 1024  # a line longer than this is passed on in pieces
@@ -207,20 +208,14 @@ def describe_status(status: int) -> tuple[int, str]:
     """(exit code as a shell reports it, plain words) for a raw wait status."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
-        try:
-            name = signal.Signals(sig).name
-        except ValueError:
-            name = f"signal {sig}"
-        return 128 + sig, f"killed by {name}"
+        return 128 + sig, f"killed by {signals.name(sig)}"
     code = os.waitstatus_to_exitcode(status)
     if code == 127:
         return code, "command not found (exit status 127)"
     if code == 126:
         return code, "command not executable (exit status 126)"
-    if code > 128 and code - 128 < signal.NSIG:
-        try:
-            name = signal.Signals(code - 128).name
+    if code > 128 and code - 128 < signals.NSIG:
+        name = signals.name(code - 128)
+        if not name.startswith("signal "):
             return code, f"exited with status {code} (a command was killed by {name})"
-        except ValueError:
-            pass
     return code, f"exited with status {code}"

@@ -12,11 +12,9 @@ from __future__ import annotations
 import heapq
 import os
 import select
-import signal
 import time
-from collections import deque
 
-from pipekit import events, process
+from pipekit import events, process, signals
 from pipekit.recipes import Recipes, Spec
 from pipekit.shell import SHELL
 from pipekit.uptodate import (
@@ -83,7 +81,7 @@ class Running:
         self.timed_out = False
         self.signalled = False
         self.sources: dict[str, Fact] = {}
-        self.tail: deque[str] = deque(maxlen=TAIL)
+        self.tail: list[str] = []  # its last TAIL lines (not a deque: collections costs start-up)
         self.reason = ""  # why it runs
 
 
@@ -328,9 +326,9 @@ class Runner:
                         run.timed_out = True
                         run.kill_at = now + GRACE
                         if run.proc is not None:
-                            process.signal_group(run.proc.pid, signal.SIGTERM)
+                            process.signal_group(run.proc.pid, signals.SIGTERM)
                     if run.kill_at is not None and now >= run.kill_at and run.proc is not None:
-                        process.signal_group(run.proc.pid, signal.SIGKILL)
+                        process.signal_group(run.proc.pid, signals.SIGKILL)
                         run.kill_at = now + GRACE
                 for name, run in list(running.items()):
                     if run.proc is None:  # finished (all commands, or a failure)
@@ -343,7 +341,7 @@ class Runner:
         finally:
             for run in running.values():  # left by an exception (e.g. a closed stdout)
                 if run.proc is not None:
-                    process.signal_group(run.proc.pid, signal.SIGKILL)
+                    process.signal_group(run.proc.pid, signals.SIGKILL)
             self._restore_signals(old_handlers)
             os.close(wake_r)
             os.close(wake_w)
@@ -387,7 +385,7 @@ class Runner:
             _, status = os.waitpid(proc.pid, 0)
             proc.status = status
         # Anything still in the task's group outlived its command: stop it (see module doc).
-        if process.signal_group(proc.pid, signal.SIGTERM):
+        if process.signal_group(proc.pid, signals.SIGTERM):
             self.strays.append((time.monotonic() + STRAY_GRACE, proc.pid))
         for fd in (proc.fd, proc.pidfd):
             if fd is not None and fd in fdmap:
@@ -420,7 +418,10 @@ class Runner:
     def _lines(self, run: Running, lines: list[str]) -> None:
         if not lines:
             return
-        run.tail.extend(lines)
+        tail = run.tail
+        tail.extend(lines)
+        if len(tail) > TAIL:
+            del tail[:-TAIL]
         out = self.console.task_output
         for line in lines:
             out(run.name, line)
@@ -453,11 +454,7 @@ class Runner:
         if run.timed_out:
             status, message = events.TIMED_OUT, f"timed out after {_seconds(task.timeout or 0)}"
         elif run.signalled:
-            how = (
-                "Ctrl-C"
-                if self.interrupted == signal.SIGINT
-                else signal.Signals(self.interrupted).name
-            )
+            how = signals.shown(self.interrupted)
             status, message = events.INTERRUPTED, f"interrupted by {how}"
         else:
             status, message = events.FAILED, words
@@ -517,7 +514,7 @@ class Runner:
         keep = []
         for t, pgid in self.strays:
             if now is None or now >= t:
-                process.signal_group(pgid, signal.SIGKILL)
+                process.signal_group(pgid, signals.SIGKILL)
             else:
                 keep.append((t, pgid))
         self.strays = keep
@@ -527,16 +524,16 @@ class Runner:
         def handler(signum: int, frame: object) -> None:
             self.signal_received = signum
 
-        old_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
-        old_int = signal.signal(signal.SIGINT, handler)
-        old_term = signal.signal(signal.SIGTERM, handler)
+        old_wakeup = signals.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
+        old_int = signals.signal(signals.SIGINT, handler)
+        old_term = signals.signal(signals.SIGTERM, handler)
         return (old_wakeup, old_int, old_term)
 
     def _restore_signals(self, old: tuple[Any, ...]) -> None:
         old_wakeup, old_int, old_term = old
-        signal.signal(signal.SIGINT, old_int)
-        signal.signal(signal.SIGTERM, old_term)
-        signal.set_wakeup_fd(old_wakeup)
+        signals.signal(signals.SIGINT, old_int)
+        signals.signal(signals.SIGTERM, old_term)
+        signals.set_wakeup_fd(old_wakeup)
 
     def _on_signal(self, running: dict[str, Running]) -> None:
         signum = self.signal_received
@@ -545,7 +542,7 @@ class Runner:
         if self.interrupted:  # a second Ctrl-C: no more grace
             for run in running.values():
                 if run.proc is not None:
-                    process.signal_group(run.proc.pid, signal.SIGKILL)
+                    process.signal_group(run.proc.pid, signals.SIGKILL)
             return
         self.interrupted = signum
         self.stopping = True
@@ -565,7 +562,7 @@ def _drain_wakeup(fd: int) -> None:
         pass
 
 
-def _missing_command(tail: deque[str]) -> str | None:
+def _missing_command(tail: list[str]) -> str | None:
     for line in reversed(tail):
         if line.endswith(": command not found"):
             return line[: -len(": command not found")].rsplit(": ", 1)[-1]

@@ -15,10 +15,13 @@ from __future__ import annotations
 
 import marshal
 import os
-from collections.abc import Iterable
 
 from pipekit.errors import PipekitError
 from pipekit.pipecache import digest
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 STATE_DIR = ".pipekit"
 SNAPSHOT = "state-v1"

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import marshal
 import os
-from collections.abc import Sequence
 
 from pipekit.pipecache import digest
 from pipekit.state import Fact, Folder, Record, fact_of, outputs_digest
 
 TYPE_CHECKING = False  # typing costs start-up time
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 _MAGIC = frozenset("*?[")

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 
 from pipekit.invocation import Invocation
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    import argparse  # the usual `pipekit run` is read without it: see runargs.py
+
     from pipekit.model import Pipeline
     from pipekit.plugins import Plugins
     from pipekit.resolve import ResolvedStep
 
 
 def _jobs(value: str) -> int:
+    import argparse
+
     try:
         n = int(value)
     except ValueError:
@@ -124,9 +127,9 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
 
     elapsed = time.monotonic() - runner.t0
     if runner.interrupted:
-        import signal
+        from pipekit import signals
 
-        code = ExitCode.INTERRUPTED if runner.interrupted == signal.SIGINT else ExitCode.TERMINATED
+        code = ExitCode.INTERRUPTED if runner.interrupted == signals.SIGINT else ExitCode.TERMINATED
     elif runner.plugin_error is not None:
         code = ExitCode.USAGE
     elif any(not r.ok for r in results):
