@@ -46,7 +46,7 @@ def find_pipeline(file: str | None = None, directory: str | None = None) -> str:
         parent = os.path.dirname(here)
         if parent == here:
             raise ConfigError(
-                f"no {FILENAME} in {display_path(base)} or any folder above it",
+                f"no {FILENAME} in this folder ({base}) or any folder above it",
                 file="pipekit",
                 hint="run `pipekit init` to write one, or pass -f FILE / -C DIR",
             )

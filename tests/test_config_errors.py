@@ -365,7 +365,7 @@ def test_no_pipeline_anywhere(project: Project) -> None:
     result = project.run("run")
     assert result.code == 2
     assert result.stderr == (
-        "pipekit: no pipeline.toml in . or any folder above it\n"
+        f"pipekit: no pipeline.toml in this folder ({project.root}) or any folder above it\n"
         "  hint: run `pipekit init` to write one, or pass -f FILE / -C DIR\n"
     )
 
