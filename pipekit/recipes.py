@@ -63,6 +63,9 @@ class Recipes:
         self._base_env: dict[str, str] | None = None
         self._global_declared: tuple[tuple[str, str], ...] | None = None
         self._recipes: dict[str, tuple[bytes, bytes, bytes]] = {}
+        # Paths whose stat facts matched a record in this pass: a dep's output is also its
+        # dependents' source, so about half the stats of a no-op run are repeats.
+        self._matched: dict[str, tuple[int, int, int, int, bytes]] = {}
 
     @property
     def base_env(self) -> dict[str, str]:
@@ -177,6 +180,7 @@ class Recipes:
                 if now is None or now[4] != outputs:
                     return False
         stat = os.stat
+        matched = self._matched
         for paths, facts in ((patterns[0], record[1]), (patterns[1], record[2])):
             if len(paths) != len(facts):
                 return False
@@ -184,6 +188,11 @@ class Recipes:
                 fact = facts.get(path)
                 if fact is None:  # a glob, a folder, or a path spelled differently
                     return False
+                seen = matched.get(path)
+                if seen is not None:
+                    if seen[:4] != fact[:4]:
+                        return False
+                    continue
                 try:
                     st = stat(path)  # the run's cwd is the pipeline's folder
                 except OSError:
@@ -195,6 +204,7 @@ class Recipes:
                     or st.st_ino != fact[3]
                 ):
                     return False
+                matched[path] = fact
         return True
 
     def refresh(self, task: Task, record: Record | None, verdict: Verdict) -> None:
