@@ -148,13 +148,14 @@ class Runner:
         run ends here), and group-only tasks whose deps all are."""
         tasks = self.pipeline.tasks
         steps = self.steps
-        results = self.results
         up_to_date = events.UP_TO_DATE
+        settled: set[str] = set()
         for name in self.order:
             task = tasks[name]
             if name not in fresh and (task.run or name in steps):
                 continue
-            if all(d in results and results[d].status == up_to_date for d in task.deps):
+            if settled.issuperset(task.deps):
+                settled.add(name)
                 reason = "up to date" if name in fresh else "groups its deps"
                 self._finish(events.TaskResult(name, up_to_date, reason=reason))
 
