@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pipekit.suggest import did_you_mean
+from pipekit.validate import toml_kind
 
 # Makes the error for a key (None: the table itself): (message, hint) -> exception.
 ErrorAt = Callable[[str | None, str, str | None], Exception]
@@ -41,22 +42,6 @@ def type_name(tp: Any) -> str:
         inner = [a for a in args if a is not type(None)]
         return " or ".join(type_name(a) for a in inner)
     return getattr(tp, "__name__", str(tp))
-
-
-def _toml_type(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a float"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    return type(value).__name__
 
 
 class _Mismatch(Exception):
@@ -154,7 +139,7 @@ def validate(raw: Mapping[str, object], cls: type, *, owner: str, error_at: Erro
         except _Mismatch:
             raise error_at(
                 key,
-                f"option '{key}' of {owner} must be {type_name(tp)}, not {_toml_type(value)}",
+                f"option '{key}' of {owner} must be {type_name(tp)}, not {toml_kind(value)}",
                 None,
             ) from None
     missing = [n for n, (_, d) in specs.items() if d is dataclasses.MISSING and n not in kwargs]

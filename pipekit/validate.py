@@ -85,7 +85,8 @@ def _syntax_error(msg: str, shown: str) -> ConfigError:
     )
 
 
-def _kind(value: object) -> str:
+def toml_kind(value: object) -> str:
+    """How TOML calls the type of ``value`` ("a string", "an array", ...), for messages."""
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, int):
@@ -156,7 +157,7 @@ class _Validator:
         where = f" in task '{task}'" if task else ""
         return self.error(
             keys,
-            f"'{label}'{where} must be {want}, not {found or _kind(value)}",
+            f"'{label}'{where} must be {want}, not {found or toml_kind(value)}",
             task=task,
             hint=f"for example: {example}" if example else None,
         )
@@ -177,7 +178,7 @@ class _Validator:
                 "a string or a list of strings",
                 task=task,
                 example=example,
-                found=f"a list holding {_kind(bad)}",
+                found=f"a list holding {toml_kind(bad)}",
             )
         raise self.expect(keys, value, "a string or a list of strings", task=task, example=example)
 
@@ -322,7 +323,7 @@ class _Validator:
         if not isinstance(body, dict):
             raise self.error(
                 keys,
-                f"task '{name}' must be a table, not {_kind(body)}",
+                f"task '{name}' must be a table, not {toml_kind(body)}",
                 task=name,
                 hint=f'write it as\n        [tasks.{name}]\n        run = "..."',
             )
