@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 BIN = Path(sys.executable).parent
 PIPEKIT = str(BIN / "pipekit")
@@ -115,3 +116,40 @@ def twin(src: Path, dst: Path) -> Path:
 def normalise(lines: list[str]) -> list[str]:
     """Output with timings taken out (pytest's "in 0.01s", black's and pylint's extras)."""
     return [re.sub(r"\d+\.\d+s", "N.NNs", line) for line in lines]
+
+
+def load_workflow(path: Path) -> dict[str, Any]:
+    """An emitted workflow parsed back (YAML 1.1 reads the key `on` as true)."""
+    import yaml
+
+    doc: dict[str, Any] = yaml.safe_load(path.read_text())
+    doc["on"] = doc.pop(True)
+    return doc
+
+
+def assert_zizmor_clean(paths: list[Path]) -> None:
+    """zizmor, offline, finds nothing in any of the workflows."""
+    result = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-progress", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+
+
+def assert_schema_valid(paths: list[Path]) -> None:
+    """Every workflow validates against GitHub's schema as check-jsonschema ships it."""
+    result = subprocess.run(
+        [
+            str(BIN / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

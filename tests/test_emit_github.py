@@ -10,13 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from tests.helpers_emit import (
-    BIN,
     EXAMPLES,
+    assert_schema_valid,
+    assert_zizmor_clean,
     base_env,
     emit,
+    load_workflow,
     pipekit,
     snapshot,
     task_output,
@@ -111,36 +112,12 @@ def workflows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-def load(path: Path) -> dict[str, Any]:
-    doc = yaml.safe_load(path.read_text())
-    doc["on"] = doc.pop(True)  # YAML 1.1 reads the key `on` as true
-    return doc
-
-
 def test_zizmor_finds_nothing(workflows: dict[str, Path]) -> None:
-    result = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--no-progress", *map(str, workflows.values())],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "No findings to report" in result.stdout
+    assert_zizmor_clean(list(workflows.values()))
 
 
 def test_workflows_match_githubs_schema(workflows: dict[str, Path]) -> None:
-    result = subprocess.run(
-        [
-            str(BIN / "check-jsonschema"),
-            "--builtin-schema",
-            "vendor.github-workflows",
-            *map(str, workflows.values()),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_schema_valid(list(workflows.values()))
 
 
 def expected_jobs(folder: Path, roots: list[str] | None = None) -> dict[str, set[str]]:
@@ -172,7 +149,7 @@ def expected_jobs(folder: Path, roots: list[str] | None = None) -> dict[str, set
 
 @pytest.mark.parametrize("name", ["inject", "matrix", "nested", "example-hello"])
 def test_job_graph_is_the_task_dag(workflows: dict[str, Path], name: str) -> None:
-    doc = load(workflows[name])
+    doc = load_workflow(workflows[name])
     folder = EXAMPLES / "hello" if name == "example-hello" else workflows[name].parents[2]
     if name == "nested":
         folder = workflows[name].parents[2] / "tools" / "ml"
@@ -185,7 +162,7 @@ def test_job_graph_is_the_task_dag(workflows: dict[str, Path], name: str) -> Non
 
 
 def test_hello_workflow_does_what_the_tutorials_workflow_does(workflows: dict[str, Path]) -> None:
-    doc = load(workflows["example-hello"])
+    doc = load_workflow(workflows["example-hello"])
     assert doc["on"]["push"] == {"branches": ["main"]}
     assert doc["permissions"] == {}
     for job_id in ("lint", "test", "format"):
@@ -225,7 +202,7 @@ def github_evaluates(text: str) -> str:
 
 
 def test_no_expression_from_a_task_is_left_expandable(workflows: dict[str, Path]) -> None:
-    doc = load(workflows["inject"])
+    doc = load_workflow(workflows["inject"])
     assert github_evaluates(doc["name"]) == "ci ${{ github.actor }}"
     assert github_evaluates(doc["env"]["TOKEN_ECHO"]) == "${{ secrets.GITHUB_TOKEN }}"
     evil = doc["jobs"]["evil"]["steps"]
@@ -267,7 +244,7 @@ def run_job_locally(doc: dict[str, Any], job_id: str, folder: Path) -> list[str]
 def test_job_steps_do_what_pipekit_run_does(
     workflows: dict[str, Path], tmp_path: Path, task: str
 ) -> None:
-    doc = load(workflows["nasty"])
+    doc = load_workflow(workflows["nasty"])
     source = workflows["nasty"].parents[2]
     by_pipekit = twin(source, tmp_path / "p")
     ran = pipekit(by_pipekit, "run", task, env=base_env(**CALLER))
@@ -278,7 +255,7 @@ def test_job_steps_do_what_pipekit_run_does(
 
 
 def test_outputs_reach_dependent_jobs_as_artifacts(workflows: dict[str, Path]) -> None:
-    doc = load(workflows["matrix"])
+    doc = load_workflow(workflows["matrix"])
     build, many = doc["jobs"]["build"], doc["jobs"]["many"]
     assert many["needs"] == ["build"]
     artifact = "pipekit-build-py${{ matrix.python-version }}"
@@ -298,7 +275,7 @@ def test_outputs_reach_dependent_jobs_as_artifacts(workflows: dict[str, Path]) -
 
 
 def test_single_job_layout_runs_every_task_in_order(workflows: dict[str, Path]) -> None:
-    doc = load(workflows["single"])
+    doc = load_workflow(workflows["single"])
     (job,) = doc["jobs"].values()
     names = [s["name"].split(":")[0] for s in job["steps"][2:]]
     assert names == ["install", "install", "evil", "evil", "build"]
@@ -307,7 +284,7 @@ def test_single_job_layout_runs_every_task_in_order(workflows: dict[str, Path]) 
 
 
 def test_nested_pipeline_runs_in_its_folder(workflows: dict[str, Path]) -> None:
-    doc = load(workflows["nested"])
+    doc = load_workflow(workflows["nested"])
     assert doc["defaults"]["run"] == {"shell": "bash", "working-directory": "tools/ml"}
     text = workflows["nested"].read_text()
     assert text.startswith(

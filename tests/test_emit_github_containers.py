@@ -5,16 +5,23 @@ service example's committed Makefile run by real GNU make against the real engin
 from __future__ import annotations
 
 import json
-import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from pipekit import __version__
-from tests.helpers_emit import BIN, EXAMPLES, emit, make, pipekit, write_project
+from tests.helpers_emit import (
+    EXAMPLES,
+    assert_schema_valid,
+    assert_zizmor_clean,
+    emit,
+    load_workflow,
+    make,
+    pipekit,
+    write_project,
+)
 
 SERVICE = EXAMPLES / "service"
 INSTALL_PIPEKIT = f"python -m pip install 'pipekit[docker]=={__version__}'"
@@ -99,40 +106,16 @@ def workflows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
-def load(path: Path) -> dict[str, Any]:
-    doc = yaml.safe_load(path.read_text())
-    doc["on"] = doc.pop(True)
-    return doc
-
-
 def folder_of(path: Path) -> Path:
     return path.parents[2]
 
 
 def test_zizmor_finds_nothing(workflows: dict[str, Path]) -> None:
-    result = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--no-progress", *map(str, workflows.values())],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "No findings to report" in result.stdout
+    assert_zizmor_clean(list(workflows.values()))
 
 
 def test_workflows_match_githubs_schema(workflows: dict[str, Path]) -> None:
-    result = subprocess.run(
-        [
-            str(BIN / "check-jsonschema"),
-            "--builtin-schema",
-            "vendor.github-workflows",
-            *map(str, workflows.values()),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_schema_valid(list(workflows.values()))
 
 
 def expected_jobs(folder: Path) -> dict[frozenset[str], set[frozenset[str]]]:
@@ -189,7 +172,7 @@ def expected_jobs(folder: Path) -> dict[frozenset[str], set[frozenset[str]]]:
 
 
 def job_graph(path: Path) -> dict[frozenset[str], set[frozenset[str]]]:
-    doc = load(path)
+    doc = load_workflow(path)
 
     def members(job: dict[str, Any]) -> frozenset[str]:
         return frozenset(job["name"].split(" + "))
@@ -210,7 +193,7 @@ def test_job_graph_is_the_dag_with_images_built_where_they_are_used(
 
 
 def test_service_jobs(workflows: dict[str, Path]) -> None:
-    doc = load(workflows["service"])
+    doc = load_workflow(workflows["service"])
     assert {job_id: job["name"] for job_id, job in doc["jobs"].items()} == {
         "train": "train",
         "test": "test",
@@ -235,7 +218,7 @@ def test_service_jobs(workflows: dict[str, Path]) -> None:
 def test_ghcr_push_logs_in_and_only_its_job_may_write_packages(
     workflows: dict[str, Path],
 ) -> None:
-    doc = load(workflows["ghcr"])
+    doc = load_workflow(workflows["ghcr"])
     push = doc["jobs"]["push"]
     assert push["name"] == "image + smoke + push"
     assert push["permissions"] == {"contents": "read", "packages": "write"}
@@ -275,7 +258,7 @@ def test_plugin_steps_get_the_pinned_action_with_its_version(workflows: dict[str
 
 
 def test_other_registry_logs_in_with_the_named_secrets(workflows: dict[str, Path]) -> None:
-    doc = load(workflows["other"])
+    doc = load_workflow(workflows["other"])
     push = doc["jobs"]["push"]
     assert push["name"] == "image + push"
     assert push["permissions"] == {"contents": "read"}
@@ -297,7 +280,7 @@ def test_single_job_layout_grants_what_its_tasks_need(tmp_path: Path) -> None:
         {"pipeline.toml": GHCR + '\n[ci]\nlayout = "single-job"\n', "requirements.txt": ""},
     )
     emit(folder, "github")
-    doc = load(folder / ".github" / "workflows" / "pipekit.yml")
+    doc = load_workflow(folder / ".github" / "workflows" / "pipekit.yml")
     (job,) = doc["jobs"].values()
     assert job["permissions"] == {"contents": "read", "packages": "write"}
     assert [s.get("run") for s in job["steps"]].count(INSTALL_PIPEKIT) == 1
@@ -455,7 +438,7 @@ def test_a_rendered_push_alone_still_installs_pipekit_first(tmp_path: Path) -> N
         '[tasks.push]\nuses = "deploy"\nwith = { target = "registry", image = "ghcr.io/a/b:1" }\n'
     )
     emit(write_project(tmp_path, {"pipeline.toml": toml}), "github")
-    job = load(tmp_path / ".github" / "workflows" / "pipekit.yml")["jobs"]["push"]
+    job = load_workflow(tmp_path / ".github" / "workflows" / "pipekit.yml")["jobs"]["push"]
     assert [s["name"] for s in job["steps"]][2:] == [
         "Install pipekit",
         "Log in to ghcr.io",
