@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+import pipekit.testing
+
 PYTHON = sys.executable
 PIPEKIT = [PYTHON, "-m", "pipekit"]
 
@@ -23,24 +25,14 @@ PIPEKIT = [PYTHON, "-m", "pipekit"]
 _SCRUB = ("NO_COLOR", "FORCE_COLOR", "PIPEKIT_NO_CACHE", "PIPEKIT_DISABLE_PLUGINS", "TERM")
 
 
-class Result:
-    """What one pipekit run did: exit status and both output streams."""
+class Result(pipekit.testing.Result):
+    """The result plugin authors get from ``pipekit.testing``; ``code`` is its exit status."""
 
-    def __init__(self, args: list[str], code: int, stdout: str, stderr: str) -> None:
-        self.args = args
-        self.code = code
-        self.stdout = stdout
-        self.stderr = stderr
+    __slots__ = ()
 
     @property
-    def output(self) -> str:
-        return self.stdout + self.stderr
-
-    def __repr__(self) -> str:
-        return (
-            f"Result({self.args!r}, code={self.code})\n--- stdout\n{self.stdout}"
-            f"--- stderr\n{self.stderr}"
-        )
+    def code(self) -> int:
+        return self.exit_code
 
 
 class Project:

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +154,28 @@ def assert_schema_valid(paths: list[Path]) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def job_tasks(
+    folder: Path, roots: list[str] | None = None
+) -> tuple[dict[str, dict[str, Any]], set[str], Callable[[str], bool]]:
+    """Read independently of the emitter, from `pipekit list --json`: the tasks, the ones
+    ``roots`` (default: the default tasks) select, and whether a task is a job of its own
+    (it has work, and is not an install task folded into its dependents)."""
+    import json
+
+    tasks = {t["name"]: t for t in json.loads(pipekit(folder, "list", "--json").stdout)}
+    selected: set[str] = set()
+    stack = roots or [n for n, t in tasks.items() if t["default"]]
+    while stack:
+        name = stack.pop()
+        if name not in selected:
+            selected.add(name)
+            stack += tasks[name]["deps"]
+    has_dependent = {d for n in selected for d in tasks[n]["deps"]}
+
+    def is_job(name: str) -> bool:
+        t = tasks[name]
+        return bool(t["run"] or t["uses"]) and (t["uses"] != "install" or name not in has_dependent)
+
+    return tasks, selected, is_job

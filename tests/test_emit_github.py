@@ -17,6 +17,7 @@ from tests.helpers_emit import (
     assert_zizmor_clean,
     base_env,
     emit,
+    job_tasks,
     load_workflow,
     pipekit,
     snapshot,
@@ -123,20 +124,7 @@ def test_workflows_match_githubs_schema(workflows: dict[str, Path]) -> None:
 def expected_jobs(folder: Path, roots: list[str] | None = None) -> dict[str, set[str]]:
     """The task DAG with install tasks folded into their dependents and tasks that only
     group deps looked through: job -> the jobs it needs, computed from `pipekit list`."""
-    tasks = {t["name"]: t for t in json.loads(pipekit(folder, "list", "--json").stdout)}
-    selected: set[str] = set()
-    stack = roots or [n for n, t in tasks.items() if t["default"]]
-    while stack:
-        name = stack.pop()
-        if name not in selected:
-            selected.add(name)
-            stack += tasks[name]["deps"]
-    has_dependent = {d for n in selected for d in tasks[n]["deps"]}
-
-    def is_job(name: str) -> bool:
-        t = tasks[name]
-        work = bool(t["run"] or t["uses"])
-        return work and (t["uses"] != "install" or name not in has_dependent)
+    tasks, selected, is_job = job_tasks(folder, roots)
 
     def nearest(name: str) -> set[str]:
         out: set[str] = set()

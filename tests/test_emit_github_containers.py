@@ -17,6 +17,7 @@ from tests.helpers_emit import (
     assert_schema_valid,
     assert_zizmor_clean,
     emit,
+    job_tasks,
     load_workflow,
     make,
     pipekit,
@@ -122,20 +123,8 @@ def expected_jobs(folder: Path) -> dict[frozenset[str], set[frozenset[str]]]:
     """The task DAG as jobs, computed independently of the emitter: install tasks folded,
     tasks without work looked through, and each containerize task and container deploy
     merged with every task that depends on it. Job (its tasks) -> the jobs it needs."""
-    tasks = {t["name"]: t for t in json.loads(pipekit(folder, "list", "--json").stdout)}
+    tasks, selected, is_job = job_tasks(folder)
     toml = tomllib.loads((folder / "pipeline.toml").read_text())["tasks"]
-    selected: set[str] = set()
-    stack = [n for n, t in tasks.items() if t["default"]]
-    while stack:
-        name = stack.pop()
-        if name not in selected:
-            selected.add(name)
-            stack += tasks[name]["deps"]
-    has_dependent = {d for n in selected for d in tasks[n]["deps"]}
-
-    def is_job(name: str) -> bool:
-        t = tasks[name]
-        return bool(t["run"] or t["uses"]) and (t["uses"] != "install" or name not in has_dependent)
 
     def upstream(name: str) -> set[str]:
         out: set[str] = set()
