@@ -50,10 +50,6 @@ def parse(value: str) -> list[Segment]:
     return out
 
 
-def has_references(value: str) -> bool:
-    return "$" in value
-
-
 def expand(value: str, environ: Mapping[str, str]) -> str:
     """Expand ``value`` against ``environ`` (unset and empty both take the default)."""
     if "$" not in value:

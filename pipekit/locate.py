@@ -76,13 +76,6 @@ class Locator:
                 best = (depth, (lineno, col))
         return best[1] if best else None
 
-    def line_of(self, needle: str, start_line: int = 1) -> tuple[int, int] | None:
-        for lineno in range(start_line, len(self.lines) + 1):
-            col = self.lines[lineno - 1].find(needle)
-            if col >= 0:
-                return (lineno, col + 1)
-        return None
-
 
 def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     n = 0

@@ -46,14 +46,13 @@ def _resolve_shell(name: str, path: str | None) -> str | None:
 class Proc:
     """A spawned command: pid, process group, output pipe and (on Linux) pidfd."""
 
-    __slots__ = ("exited", "fd", "partial", "pid", "pidfd", "status")
+    __slots__ = ("fd", "partial", "pid", "pidfd", "status")
 
     def __init__(self, pid: int, fd: int) -> None:
         self.pid = pid
         self.fd: int | None = fd  # read end of the output pipe; None once closed
         self.partial = b""
         self.status: int | None = None  # raw wait status once reaped
-        self.exited = False
         self.pidfd: int | None = None
         if _HAS_PIDFD:
             try:

@@ -14,7 +14,7 @@ import os
 import select
 import time
 
-from pipekit import events, process, signals
+from pipekit import events, graph, process, signals
 from pipekit.recipes import Recipes, Spec
 from pipekit.shell import SHELL
 from pipekit.uptodate import (
@@ -166,11 +166,7 @@ class Runner:
         selected = set(order)
         rank = {name: i for i, name in enumerate(order)}
         waiting = {n: sum(1 for d in tasks[n].deps if d in selected) for n in order}
-        dependents: dict[str, list[str]] = {n: [] for n in order}
-        for n in order:
-            for d in tasks[n].deps:
-                if d in selected:
-                    dependents[d].append(n)
+        dependents = graph.dependents(self.pipeline, order)
         ready = [(rank[n], n) for n in order if waiting[n] == 0]
         heapq.heapify(ready)
         running: dict[str, Running] = {}
