@@ -10,15 +10,15 @@ from pipekit._version import __version__
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
-    from pipekit.command import Command
-    from pipekit.emitting import EmitPlan, Emitter, PlanTask
     from pipekit.envexpand import parse_env
     from pipekit.errors import ConfigError, PipekitError, PluginError, StepFailed
     from pipekit.events import TaskResult
-    from pipekit.hookimpl import hookimpl
     from pipekit.model import Pipeline, Task
-    from pipekit.registry import Registry
-    from pipekit.steps import NoOptions, ProjectScan, Proposal, StepContext, StepKind
+    from pipekit.plugin.command import Command
+    from pipekit.plugin.emitters import EmitPlan, Emitter, PlanTask
+    from pipekit.plugin.hookspecs import hookimpl
+    from pipekit.plugin.registry import Registry
+    from pipekit.plugin.steps import NoOptions, ProjectScan, Proposal, StepContext, StepKind
 
 __all__ = [
     "Command",
@@ -44,24 +44,24 @@ __all__ = [
 ]
 
 _LAZY = {
-    "Command": "pipekit.command",
+    "Command": "pipekit.plugin.command",
     "ConfigError": "pipekit.errors",
-    "EmitPlan": "pipekit.emitting",
-    "Emitter": "pipekit.emitting",
-    "NoOptions": "pipekit.steps",
+    "EmitPlan": "pipekit.plugin.emitters",
+    "Emitter": "pipekit.plugin.emitters",
+    "NoOptions": "pipekit.plugin.steps",
     "PipekitError": "pipekit.errors",
     "Pipeline": "pipekit.model",
-    "PlanTask": "pipekit.emitting",
+    "PlanTask": "pipekit.plugin.emitters",
     "PluginError": "pipekit.errors",
-    "ProjectScan": "pipekit.steps",
-    "Proposal": "pipekit.steps",
-    "Registry": "pipekit.registry",
-    "StepContext": "pipekit.steps",
+    "ProjectScan": "pipekit.plugin.steps",
+    "Proposal": "pipekit.plugin.steps",
+    "Registry": "pipekit.plugin.registry",
+    "StepContext": "pipekit.plugin.steps",
     "StepFailed": "pipekit.errors",
-    "StepKind": "pipekit.steps",
+    "StepKind": "pipekit.plugin.steps",
     "Task": "pipekit.model",
     "TaskResult": "pipekit.events",
-    "hookimpl": "pipekit.hookimpl",
+    "hookimpl": "pipekit.plugin.hookspecs",
     "parse_env": "pipekit.envexpand",
 }
 

@@ -1,5 +1,5 @@
 """``python -m pipekit``."""
 
-from pipekit.cli import run
+from pipekit.cli.main import run
 
 run()

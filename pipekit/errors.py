@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from pipekit.exitcodes import ExitCode
+import os
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+
+class ExitCode:
+    """Every status pipekit exits with (plain ints: ``enum`` costs start-up time)."""
+
+    OK = 0
+    TASK_FAILED = 1  # a task failed, or `emit --check` found a stale file
+    USAGE = 2  # bad usage, bad pipeline.toml, broken plugin
+    INTERRUPTED = 130  # SIGINT (Ctrl-C)
+    TERMINATED = 143  # SIGTERM
 
 
 class PipekitError(Exception):
@@ -90,3 +104,20 @@ class StepFailed(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """A hint naming the closest candidate to ``word``, or None when nothing is close."""
+    import difflib
+
+    best = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"did you mean '{best[0]}'?" if best else None
+
+
+def display_path(path: str) -> str:
+    """``path`` as short as it can be written from the current folder."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel

@@ -81,7 +81,7 @@ def test_examples_are_valid(example: str) -> None:
 
 
 def test_every_hook_is_in_the_plugin_guide() -> None:
-    from pipekit.hookspecs import HOOK_NAMES
+    from pipekit.plugin.hookspecs import HOOK_NAMES
 
     guide = (ROOT / "docs" / "plugins.md").read_text()
     missing = sorted(h for h in HOOK_NAMES if h not in guide)

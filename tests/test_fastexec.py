@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipekit.fastexec import plan
+from pipekit.run.fastexec import plan
 
 CASES = {
     "redirect": "cksum in.txt > out.txt",

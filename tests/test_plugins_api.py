@@ -11,7 +11,7 @@ import pytest
 from helpers_plugins import ROOT
 
 import pipekit
-from pipekit import hookspecs
+from pipekit.plugin import hookspecs
 
 HOOKS = sorted(hookspecs.HOOK_NAMES)
 BUILTINS = ROOT / "plugins" / "pipekit_builtins"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipekit.cli import build_parser
-from pipekit.runargs import parse
+from pipekit.cli.main import build_parser
+from pipekit.cli.runargs import parse
 
 FIELDS = (
     "tasks", "jobs", "keep_going", "dry_run", "force", "no_deps", "trace",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pipekit.validate import TASK_NAME
+from pipekit.load.validate import TASK_NAME
 
 _BAD = re.compile(r"[^A-Za-z0-9_.-]+")
 

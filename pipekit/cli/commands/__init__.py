@@ -1,0 +1,28 @@
+"""One module per subcommand: ``add_arguments(parser)`` and ``main(args, inv) -> int``.
+
+The CLI imports only the module of the command being run.
+"""
+
+from __future__ import annotations
+
+# name -> (module, one-line help). Order is the order of `pipekit --help`.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": (
+        "pipekit.cli.commands.run",
+        "run tasks and their deps (default: the pipeline's default)",
+    ),
+    "list": ("pipekit.cli.commands.list_", "list the tasks with their descriptions"),
+    "graph": ("pipekit.cli.commands.graph", "show the task DAG (text, mermaid or dot)"),
+    "explain": ("pipekit.cli.commands.explain", "say why a task would run or be skipped"),
+    "check": ("pipekit.cli.commands.check", "validate pipeline.toml and the plugins; run nothing"),
+    "emit": (
+        "pipekit.cli.commands.emit",
+        "write the equivalent Makefile or GitHub Actions workflow",
+    ),
+    "plugins": (
+        "pipekit.cli.commands.plugins",
+        "list plugins, where they come from, what they provide",
+    ),
+    "init": ("pipekit.cli.commands.init", "write a pipeline.toml for the project in this folder"),
+    "import": ("pipekit.cli.commands.import_", "translate a Makefile into pipeline.toml"),
+}

@@ -1,0 +1,192 @@
+"""The command line: parses arguments, dispatches to a command, prints errors, exits.
+
+The only module that exits; with the console, the only one that prints.
+"""
+
+from __future__ import annotations
+
+import sys
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
+    from pipekit.errors import PipekitError
+
+
+def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    import argparse
+
+    default = argparse.SUPPRESS if suppress else None
+    g = parser.add_argument_group("global options")
+    g.add_argument(
+        "-f", "--file", metavar="FILE", default=default, help="use FILE as pipeline.toml"
+    )
+    g.add_argument("-C", "--directory", metavar="DIR", default=default, help="change to DIR first")
+    g.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="show tracebacks for plugin errors",
+    )
+    g.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default=argparse.SUPPRESS if suppress else "auto",
+        help="colour output (default auto; NO_COLOR / FORCE_COLOR are honoured)",
+    )
+
+
+_GLOBAL_WITH_VALUE = {"-f", "--file", "-C", "--directory", "--color"}
+
+
+def command_in(argv: list[str]) -> str | None:
+    """The subcommand named in ``argv`` (skipping global options), or None."""
+    from pipekit.cli.commands import COMMANDS
+
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in _GLOBAL_WITH_VALUE:
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg if arg in COMMANDS else None
+    return None
+
+
+def _formatter() -> type[argparse.HelpFormatter]:
+    """argparse's formatter, told the terminal width so that it does not import shutil
+    (which pulls in bz2, lzma and zlib: several milliseconds of every start-up)."""
+    import argparse
+    import os
+
+    class Formatter(argparse.HelpFormatter):
+        def __init__(self, prog: str, **kwargs: object) -> None:
+            try:
+                width = os.get_terminal_size().columns
+            except OSError:
+                width = 80
+            super().__init__(prog, width=max(40, min(width, 100) - 2), **kwargs)  # type: ignore[arg-type]
+
+    return Formatter
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser; with ``only``, just that subcommand is built (start-up time)."""
+    import argparse
+    import importlib
+
+    from pipekit._version import __version__
+    from pipekit.cli.commands import COMMANDS
+
+    formatter = _formatter()
+    parser = argparse.ArgumentParser(
+        prog="pipekit",
+        formatter_class=formatter,
+        description="Run the tasks of pipeline.toml: in parallel, skipping what is up to date.",
+        epilog="Run `pipekit COMMAND --help` for a command's options. Docs: docs/ in the project.",
+    )
+    parser.add_argument("--version", action="version", version=f"pipekit {__version__}")
+    _add_globals(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        if only is not None and name != only:
+            continue
+        module = importlib.import_module(module_name)
+        p = sub.add_parser(
+            name,
+            help=help_text,
+            description=(module.__doc__ or help_text).strip(),
+            formatter_class=formatter,
+        )
+        module.add_arguments(p)
+        _add_globals(p, suppress=True)
+        p.set_defaults(_module=module)
+    return parser
+
+
+def _fast_version(argv: list[str]) -> bool:
+    if argv == ["--version"]:
+        from pipekit._version import __version__
+
+        sys.stdout.write(f"pipekit {__version__}\n")
+        return True
+    return False
+
+
+def _quick_run_args(argv: list[str]) -> object | None:
+    """``run``'s arguments read without argparse when they are plain (see runargs)."""
+    from pipekit.cli.runargs import parse
+
+    args = parse(argv)
+    if args is not None:
+        import pipekit.cli.commands.run
+
+        args._module = pipekit.cli.commands.run  # type: ignore[attr-defined]
+    return args
+
+
+def report(exc: PipekitError, verbose: bool) -> None:
+    from pipekit.errors import ConfigError, PluginError
+
+    if verbose and isinstance(exc, PluginError) and exc.traceback_text:
+        sys.stderr.write(exc.traceback_text)
+    text = exc.render()
+    sys.stderr.write((text if isinstance(exc, ConfigError) else f"pipekit: error: {text}") + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``pipekit`` command; returns the exit status."""
+    args_list = sys.argv[1:] if argv is None else argv
+    if _fast_version(args_list):
+        return 0
+    import gc
+
+    # pipekit is a short-lived process that builds large acyclic structures (the cached
+    # pipeline, the state): the cyclic collector only slows their loading (-30 ms at
+    # 10,000 tasks) and has nothing to collect.
+    gc.disable()
+    from pipekit.cli.invocation import Invocation
+    from pipekit.errors import ExitCode, PipekitError
+
+    args: Any = _quick_run_args(args_list)
+    if args is None:
+        parser = build_parser(command_in(args_list))
+        args = parser.parse_args(args_list)
+        if args.command is None:
+            parser.print_help()
+            return ExitCode.USAGE
+    inv = Invocation(
+        file=args.file,
+        directory=args.directory,
+        verbose=args.verbose,
+        color=args.color,
+    )
+    try:
+        return int(args._module.main(args, inv))
+    except PipekitError as exc:
+        report(exc, args.verbose)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("pipekit: interrupted\n")
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:  # `pipekit ... | head`: the reader went away
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + 13  # as a shell reports a command killed by SIGPIPE
+
+
+def run() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""pipeline.toml in: finding, reading, validating and caching the pipeline."""

@@ -1,0 +1,442 @@
+"""Validation of pipeline.toml: bytes -> Pipeline, with file:line:col and "did you mean".
+
+Only run when the validated-pipeline cache misses (``config.load``), so it may import
+``tomllib`` and ``re`` at the top.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from pipekit.errors import ConfigError, CycleError, display_path
+from pipekit.model import Pipeline, Task
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from typing import Any
+
+TOP_LEVEL = ("pipeline", "env", "tasks", "ci")
+PIPELINE_KEYS = ("name", "default", "plugins")
+TASK_KEYS = (
+    "run",
+    "uses",
+    "with",
+    "deps",
+    "sources",
+    "outputs",
+    "env",
+    "cwd",
+    "timeout",
+    "description",
+)
+TASK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def parse(path: str, data: bytes) -> Pipeline:
+    """Validate pipeline.toml's bytes; raise ConfigError for the first problem found."""
+    import tomllib
+
+    shown = display_path(path)
+    try:
+        text = data.decode("utf-8-sig")  # a BOM is accepted
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigError(
+            "is not UTF-8 text", file=shown, line=line, hint="save the file as UTF-8"
+        ) from None
+    if not text.strip():
+        raise ConfigError(
+            "the file is empty",
+            file=shown,
+            hint='define a task, e.g.\n        [tasks.hello]\n        run = "echo hello"',
+        )
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise _syntax_error(str(exc), shown) from None
+    return _Validator(path, shown, text, doc).pipeline()
+
+
+def _syntax_error(msg: str, shown: str) -> ConfigError:
+    m = re.search(r"\(at line (\d+), column (\d+)\)$", msg)
+    line = col = None
+    if m:
+        line, col = int(m.group(1)), int(m.group(2))
+        msg = msg[: m.start()].rstrip()
+    elif msg.endswith("(at end of document)"):
+        msg = msg[: -len("(at end of document)")].rstrip()
+    # tomllib names tables as Python tuples ("cannot declare ('tasks', 'a') twice"): use TOML's
+    # own spelling ([tasks.a]) instead.
+    msg = re.sub(
+        r"\(((?:'[^']*'(?:, )?)+),?\)",
+        lambda m: "[" + ".".join(re.findall(r"'([^']*)'", m.group(1))) + "]",
+        msg,
+    )
+    first = msg[:1].lower() + msg[1:]
+    return ConfigError(
+        f"invalid TOML: {first}",
+        file=shown,
+        line=line,
+        col=col,
+        hint='see https://toml.io for the syntax; strings need quotes, e.g. run = "make"',
+    )
+
+
+def toml_kind(value: object) -> str:
+    """How TOML calls the type of ``value`` ("a string", "an array", ...), for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a float"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "a table"
+    return "a date or time"
+
+
+class _Validator:
+    """One pass over the parsed document, raising the first error with its position."""
+
+    def __init__(self, path: str, shown: str, text: str, doc: dict[str, Any]) -> None:
+        self.path = path
+        self.shown = shown
+        self.text = text
+        self.doc = doc
+        self._locator: Any = None
+
+    # -- errors ---------------------------------------------------------------------------
+    def error(
+        self,
+        keys: tuple[str, ...],
+        message: str,
+        *,
+        task: str | None = None,
+        hint: str | None = None,
+    ) -> ConfigError:
+        if self._locator is None:
+            from pipekit.load.locate import Locator
+
+            self._locator = Locator(self.text)
+        pos = self._locator.find(keys) if keys else None
+        line, col = pos if pos else (None, None)
+        return ConfigError(message, file=self.shown, line=line, col=col, task=task, hint=hint)
+
+    def unknown_key(
+        self, keys: tuple[str, ...], key: str, known: tuple[str, ...], where: str, task: str | None
+    ) -> ConfigError:
+        from pipekit.errors import did_you_mean
+
+        hint = did_you_mean(key, known)
+        message = f"unknown key '{key}' {where}" + (f"; {hint}" if hint else "")
+        return self.error(
+            keys,
+            message,
+            task=task,
+            hint=None if hint else "known keys: " + ", ".join(known),
+        )
+
+    def expect(
+        self,
+        keys: tuple[str, ...],
+        value: object,
+        want: str,
+        *,
+        task: str | None = None,
+        example: str | None = None,
+        found: str | None = None,
+    ) -> ConfigError:
+        label = ".".join(keys[2:]) if keys[:1] == ("tasks",) and len(keys) > 2 else ".".join(keys)
+        where = f" in task '{task}'" if task else ""
+        return self.error(
+            keys,
+            f"'{label}'{where} must be {want}, not {found or toml_kind(value)}",
+            task=task,
+            hint=f"for example: {example}" if example else None,
+        )
+
+    # -- checks ---------------------------------------------------------------------------
+    def string_list(
+        self, keys: tuple[str, ...], value: object, task: str | None, example: str
+    ) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list):
+            bad = next((v for v in value if not isinstance(v, str)), None)
+            if bad is None:
+                return tuple(value)
+            raise self.expect(
+                keys,
+                value,
+                "a string or a list of strings",
+                task=task,
+                example=example,
+                found=f"a list holding {toml_kind(bad)}",
+            )
+        raise self.expect(keys, value, "a string or a list of strings", task=task, example=example)
+
+    def env_table(
+        self, keys: tuple[str, ...], value: object, task: str | None
+    ) -> tuple[tuple[str, str], ...]:
+        from pipekit import envexpand
+
+        if not isinstance(value, dict):
+            raise self.expect(keys, value, "a table", task=task, example='env = { DEBUG = "1" }')
+        out = []
+        for name, raw in value.items():
+            if not ENV_NAME.match(name):
+                raise self.error(
+                    (*keys, name),
+                    f"bad environment variable name '{name}'",
+                    task=task,
+                    hint="use letters, digits and '_', not starting with a digit",
+                )
+            if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+                raise self.expect(
+                    (*keys, name), raw, "a string", task=task, example=f'{name} = "value"'
+                )
+            sval = str(raw)
+            try:
+                envexpand.parse(sval)
+            except ValueError as exc:
+                raise self.error(
+                    (*keys, name),
+                    str(exc),
+                    task=task,
+                    hint="write ${VAR} or ${VAR:-default}; write $$ for a literal $",
+                ) from None
+            out.append((name, sval))
+        return tuple(out)
+
+    def pipeline(self) -> Pipeline:
+        doc = self.doc
+        for key in doc:
+            if key not in TOP_LEVEL:
+                from pipekit.errors import did_you_mean
+
+                hint = did_you_mean(key, TOP_LEVEL)
+                raise self.error(
+                    (key,),
+                    f"unknown table '{key}'" + (f"; {hint}" if hint else ""),
+                    hint=None
+                    if hint
+                    else "pipeline.toml has the tables " + ", ".join(f"[{k}]" for k in TOP_LEVEL),
+                )
+        settings = doc.get("pipeline", {})
+        if not isinstance(settings, dict):
+            raise self.expect(("pipeline",), settings, "a table")
+        for key in settings:
+            if key not in PIPELINE_KEYS:
+                raise self.unknown_key(("pipeline", key), key, PIPELINE_KEYS, "in [pipeline]", None)
+        name = settings.get("name", os.path.basename(os.path.dirname(self.path)))
+        if not isinstance(name, str):
+            raise self.expect(("pipeline", "name"), name, "a string", example='name = "hello"')
+        plugins = self.string_list(
+            ("pipeline", "plugins"), settings.get("plugins", []), None, 'plugins = ["steps.py"]'
+        )
+        env = self.env_table(("env",), doc.get("env", {}), None)
+
+        raw_tasks = doc.get("tasks")
+        if raw_tasks is None or raw_tasks == {}:
+            raise self.error(
+                ("tasks",),
+                "no tasks defined",
+                hint='add one, e.g.\n        [tasks.hello]\n        run = "echo hello"',
+            )
+        if not isinstance(raw_tasks, dict):
+            raise self.expect(("tasks",), raw_tasks, "a table")
+        tasks: dict[str, Task] = {}
+        for tname, body in raw_tasks.items():
+            tasks[tname] = self.task(tname, body)
+        for task in tasks.values():
+            for dep in task.deps:
+                if dep not in tasks:
+                    from pipekit.errors import did_you_mean
+
+                    hint = did_you_mean(dep, tasks)
+                    raise self.error(
+                        ("tasks", task.name, "deps"),
+                        f"task '{task.name}' depends on unknown task '{dep}'"
+                        + (f"; {hint}" if hint else ""),
+                        task=task.name,
+                        hint=None if hint else "tasks: " + ", ".join(tasks),
+                    )
+        self.check_cycles(tasks)
+
+        default_raw = settings.get("default")
+        if default_raw is None:
+            default: tuple[str, ...] = (next(iter(tasks)),)
+        else:
+            default = self.string_list(
+                ("pipeline", "default"), default_raw, None, 'default = "all"'
+            )
+            if not default:
+                raise self.error(
+                    ("pipeline", "default"),
+                    "'default' in [pipeline] is empty",
+                    hint='name the task `pipekit run` runs, e.g. default = "all"',
+                )
+            for name_ in default:
+                if name_ not in tasks:
+                    from pipekit.errors import did_you_mean
+
+                    hint = did_you_mean(name_, tasks)
+                    raise self.error(
+                        ("pipeline", "default"),
+                        f"default task '{name_}' is not defined" + (f"; {hint}" if hint else ""),
+                        hint=None if hint else "tasks: " + ", ".join(tasks),
+                    )
+        from pipekit.fresh.verdict import static_recipe
+
+        for task in tasks.values():
+            if task.uses is None:
+                task.recipe = static_recipe(
+                    task.run, env, task.env, task.cwd, task.sources, task.outputs
+                )
+        tables = {k: v for k, v in doc.items() if k not in ("pipeline", "env", "tasks")}
+        return Pipeline(
+            self.path,
+            name=name,
+            default=default,
+            plugins=plugins,
+            env=env,
+            tasks=tasks,
+            tables=tables,
+        )
+
+    def task(self, name: str, body: object) -> Task:
+        keys = ("tasks", name)
+        if not TASK_NAME.match(name):
+            raise self.error(
+                keys,
+                f"bad task name '{name}'",
+                task=name,
+                hint="use letters, digits, '_', '-' and '.', starting with a letter, digit or '_'",
+            )
+        if not isinstance(body, dict):
+            raise self.error(
+                keys,
+                f"task '{name}' must be a table, not {toml_kind(body)}",
+                task=name,
+                hint=f'write it as\n        [tasks.{name}]\n        run = "..."',
+            )
+        for key in body:
+            if key not in TASK_KEYS:
+                raise self.unknown_key((*keys, key), key, TASK_KEYS, f"in task '{name}'", name)
+        run: tuple[str, ...] = ()
+        if "run" in body:
+            run = self.string_list((*keys, "run"), body["run"], name, 'run = "pytest -q"')
+            if not run or not all(s.strip() for s in run):
+                raise self.error(
+                    (*keys, "run"),
+                    f"'run' in task '{name}' is empty",
+                    task=name,
+                    hint="give a shell command, or remove 'run' to make a task that only "
+                    "groups deps",
+                )
+        uses = body.get("uses")
+        if uses is not None and not isinstance(uses, str):
+            raise self.expect((*keys, "uses"), uses, "a string", task=name, example='uses = "lint"')
+        if run and uses is not None:
+            raise self.error(
+                (*keys, "uses"),
+                f"task '{name}' has both 'run' and 'uses'",
+                task=name,
+                hint="a task runs shell commands or a step kind, not both: split it into two tasks",
+            )
+        with_ = body.get("with", {})
+        if not isinstance(with_, dict):
+            raise self.expect(
+                (*keys, "with"), with_, "a table", task=name, example='with = { tool = "ruff" }'
+            )
+        if with_ and uses is None:
+            raise self.error(
+                (*keys, "with"),
+                f"task '{name}' has 'with' but no 'uses'",
+                task=name,
+                hint="'with' gives options to a step kind: add uses = \"KIND\"",
+            )
+        deps = self.string_list((*keys, "deps"), body.get("deps", []), name, 'deps = ["install"]')
+        sources = self.string_list(
+            (*keys, "sources"), body.get("sources", []), name, 'sources = ["src/**/*.py"]'
+        )
+        outputs = self.string_list(
+            (*keys, "outputs"), body.get("outputs", []), name, 'outputs = ["dist/*.whl"]'
+        )
+        for pattern_key, patterns in (("sources", sources), ("outputs", outputs)):
+            for pattern in patterns:
+                if not pattern.strip():
+                    raise self.error(
+                        (*keys, pattern_key),
+                        f"an empty path in '{pattern_key}' of task '{name}'",
+                        task=name,
+                    )
+        env = self.env_table((*keys, "env"), body.get("env", {}), name)
+        cwd = body.get("cwd")
+        if cwd is not None and not isinstance(cwd, str):
+            raise self.expect((*keys, "cwd"), cwd, "a string", task=name, example='cwd = "src"')
+        timeout = body.get("timeout")
+        if timeout is not None:
+            if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+                raise self.expect(
+                    (*keys, "timeout"),
+                    timeout,
+                    "a number of seconds",
+                    task=name,
+                    example="timeout = 600",
+                )
+            if timeout <= 0:
+                raise self.error(
+                    (*keys, "timeout"),
+                    f"'timeout' in task '{name}' must be more than 0 seconds",
+                    task=name,
+                )
+            if timeout != timeout or timeout == float("inf"):  # nan never expires
+                raise self.error(
+                    (*keys, "timeout"),
+                    f"'timeout' in task '{name}' must be a number of seconds, not {timeout}",
+                    task=name,
+                    hint="for no time limit, leave 'timeout' out",
+                )
+            timeout = float(timeout)
+        description = body.get("description", "")
+        if not isinstance(description, str):
+            raise self.expect(
+                (*keys, "description"),
+                description,
+                "a string",
+                task=name,
+                example='description = "..."',
+            )
+        return Task(
+            name,
+            run=run,
+            uses=uses,
+            with_=with_,
+            deps=tuple(dict.fromkeys(deps)),
+            sources=sources,
+            outputs=outputs,
+            env=env,
+            cwd=cwd,
+            timeout=timeout,
+            description=description,
+        )
+
+    def check_cycles(self, tasks: dict[str, Task]) -> None:
+        from pipekit.graph import find_cycle
+
+        cycle = find_cycle({name: t.deps for name, t in tasks.items()})
+        if cycle:
+            err = self.error(("tasks", cycle[0], "deps"), "")
+            exc = CycleError(cycle, file=self.shown, line=err.line)
+            exc.col = err.col
+            if len(cycle) == 2:  # [a, a]: "a -> a" reads like a puzzle
+                exc.message = f"task '{cycle[0]}' depends on itself"
+                exc.hint = f"remove '{cycle[0]}' from its deps"
+            raise exc

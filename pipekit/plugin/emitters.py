@@ -1,0 +1,85 @@
+"""Emitters: the plugin type behind ``pipekit emit NAME``, and the plan they render."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pipekit.plugin.steps import NoOptions
+
+if TYPE_CHECKING:
+    from pipekit.plugin.command import Command
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlanTask:
+    """A task ready to render: its step expanded into commands.
+
+    ``env`` is the task's own env merged over the pipeline's ``[env]``, values raw
+    (``${VAR:-x}`` unexpanded: the emitted file expands them the same way at run time).
+    ``sources``/``outputs`` include what the step kind adds.
+    """
+
+    name: str
+    deps: tuple[str, ...]
+    commands: tuple[Command, ...]
+    sources: tuple[str, ...]
+    outputs: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    cwd: str | None
+    timeout: float | None
+    description: str
+    uses: str | None
+    options: Any = None
+    prepares_environment: bool = False
+    #: what a plugin's ``pipekit_emit_task`` returned for this emitter (None: render commands)
+    rendering: Any = None
+    #: the task's own ``env`` table, raw and in file order (``env`` is it merged over [env])
+    own_env: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def needs_pipekit(self) -> bool:
+        """True when a command can only run inside pipekit: render ``pipekit run --no-deps``."""
+        return any(c.needs_pipekit for c in self.commands)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EmitPlan:
+    """Everything an emitter needs, computed by the core: tasks in a stable topological order."""
+
+    pipeline_name: str
+    source: str  # pipeline.toml's path relative to the output file's folder
+    regenerate: str  # the command that writes this file again
+    header: tuple[str, ...]  # lines for the header comment, without comment markers
+    shell: tuple[str, ...]  # the shell argv prefix (bash and its flags, without the script)
+    tasks: tuple[PlanTask, ...]
+    default: tuple[str, ...]
+    options: Any = None  # the emitter's validated options (from its config table)
+    #: the pipeline's ``[env]``, raw and in file order. pipekit expands these one after the
+    #: other against the caller's environment, then the task's ``own_env`` over them.
+    env: tuple[tuple[str, str], ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def task(self, name: str) -> PlanTask:
+        for t in self.tasks:
+            if t.name == name:
+                return t
+        raise KeyError(name)
+
+
+class Emitter:
+    """Base class of every emitter. Set ``name`` and ``default_path``, implement :meth:`render`.
+
+    An emitter may own a top-level table of pipeline.toml (``config_table``, e.g. ``"ci"``)
+    whose keys are validated against ``options`` like a step kind's ``with``.
+    """
+
+    name: ClassVar[str]
+    default_path: ClassVar[str]
+    description: ClassVar[str] = ""
+    config_table: ClassVar[str | None] = None
+    options: ClassVar[type[Any]] = NoOptions
+
+    def render(self, plan: EmitPlan) -> str:
+        """Return the whole file's text. Must be deterministic: same plan, same bytes."""
+        raise NotImplementedError

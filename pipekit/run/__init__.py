@@ -1,0 +1,1 @@
+"""Running tasks: the scheduler, process groups, signals and the trace."""

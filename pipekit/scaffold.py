@@ -1,0 +1,147 @@
+"""``pipekit init``: scan a folder, ask every step kind to propose tasks, write pipeline.toml."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pipekit.errors import PluginError
+from pipekit.plugin.resolve import malformed
+from pipekit.plugin.steps import ProjectScan, Proposal
+
+if TYPE_CHECKING:
+    from pipekit.plugin.manager import Plugins
+
+# Folders never worth looking into: tool state, virtual environments, build output.
+SKIP_DIRS = frozenset(
+    {"__pycache__", "node_modules", "venv", "env", "build", "dist", "site-packages", "htmlcov"}
+)
+MAX_DEPTH = 3  # tests/unit/test_x.py is found; a deep vendored tree is not walked
+MAX_FILES = 5000
+
+
+def scan(root: Path) -> ProjectScan:
+    """The files of ``root`` (relative, ``/``-separated), a few levels deep."""
+    files: set[str] = set()
+    for folder, dirs, names in os.walk(root):
+        rel = os.path.relpath(folder, root)
+        depth = 0 if rel == "." else rel.count(os.sep) + 1
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".") and d not in SKIP_DIRS and not d.endswith(".egg-info")
+        )
+        if depth >= MAX_DEPTH:
+            dirs[:] = []
+        for name in names:
+            files.add(name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}")
+        if len(files) >= MAX_FILES:
+            break
+    return ProjectScan(root=root, files=frozenset(files))
+
+
+def propose(plugins: Plugins, project: ProjectScan) -> list[tuple[str, Proposal]]:
+    """(step kind, proposal) of every step kind that proposes itself, in file order."""
+    from pipekit.plugin import options as opts
+
+    found: list[tuple[str, Proposal]] = []
+    for kind in plugins.step_kinds:
+        owner = plugins.step_kinds.owner(kind.name)
+        hook = f"step kind '{kind.name}' propose()"
+        try:
+            result: Any = kind.propose(project)
+        except PluginError:
+            raise
+        except Exception as exc:
+            raise plugins._fail(plugins.name_of(owner), hook, exc, "") from None
+        items = [result] if isinstance(result, Proposal) else list(result or ())
+        for item in items:
+            problem = None
+            if not isinstance(item, Proposal):
+                problem = f"propose() returned {item!r}, not a pipekit.Proposal"
+            else:
+
+                def bad(key: str | None, message: str, hint: str | None) -> Exception:
+                    return ValueError(message)
+
+                try:
+                    opts.validate(
+                        item.with_, kind.options, owner=f"step kind '{kind.name}'", error_at=bad
+                    )
+                except ValueError as exc:
+                    problem = f"propose() proposed bad options for task '{item.task}': {exc}"
+            if problem:
+                raise malformed(plugins, owner, hook, problem)
+            assert isinstance(item, Proposal)
+            found.append((kind.name, item))
+    found.sort(key=lambda kp: (kp[1].order, kp[1].task))
+    return _unique(found)
+
+
+def _unique(found: list[tuple[str, Proposal]]) -> list[tuple[str, Proposal]]:
+    """Two proposals for one task name: the second is named after its step kind too."""
+    import dataclasses
+
+    seen: set[str] = set()
+    out = []
+    for kind, proposal in found:
+        if proposal.task in seen:
+            proposal = dataclasses.replace(proposal, task=f"{proposal.task}-{kind}")
+        seen.add(proposal.task)
+        out.append((kind, proposal))
+    return out
+
+
+def render(name: str, found: Iterable[tuple[str, Proposal]]) -> str:
+    """The commented pipeline.toml text for the proposals."""
+    import tomlkit
+
+    found = list(found)
+    names = {p.task for _, p in found}
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment(f"pipeline.toml for {name}, written by `pipekit init`."))
+    doc.add(tomlkit.comment("`pipekit run` runs the default task (all); `pipekit list` lists the"))
+    doc.add(tomlkit.comment("tasks; `pipekit run -n` prints the commands without running them."))
+    doc.add(tomlkit.comment("Step kinds and their options: docs/steps.md in pipekit's docs."))
+    doc.add(tomlkit.nl())
+    settings = tomlkit.table()
+    settings.add("name", name)
+    settings.add("default", "all")
+    doc.add("pipeline", settings)
+    tasks = tomlkit.table(is_super_table=True)
+    for kind, proposal in found:
+        table = tomlkit.table()
+        for line in proposal.comment.splitlines():
+            table.add(tomlkit.comment(line))
+        table.add("uses", kind)
+        if proposal.with_:
+            table.add("with", _inline(proposal.with_))
+        deps = [d for d in proposal.deps if d in names]
+        if deps:
+            table.add("deps", deps)
+        tasks.add(proposal.task, table)
+    everything = tomlkit.table()
+    if found:
+        everything.add(tomlkit.comment("What CI runs: `pipekit run` with no task runs this one."))
+        everything.add("description", "What CI runs")
+        everything.add("deps", [p.task for _, p in found if p.in_all])
+    else:
+        everything.add(tomlkit.comment("Nothing to propose was found: replace this with your"))
+        everything.add(
+            tomlkit.comment('own tasks (run = "a shell command", or uses = a step kind).')
+        )
+        everything.add("description", "What CI runs")
+        everything.add("run", "echo 'Edit pipeline.toml: add your tasks'")
+    tasks.add("all", everything)
+    doc.add("tasks", tasks)
+    return tomlkit.dumps(doc)
+
+
+def _inline(values: dict[str, Any]) -> Any:
+    """An inline table written the way the docs write them: ``{ key = value, ... }``."""
+    import tomlkit
+
+    body = ", ".join(f"{k} = {tomlkit.item(v).as_string()}" for k, v in values.items())
+    return tomlkit.parse(f"x = {{ {body} }}\n")["x"]
