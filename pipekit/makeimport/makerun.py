@@ -120,7 +120,7 @@ class MakeReading:
     shells: list[ShellCall] = field(default_factory=list)  # run 2's $(shell ...) calls
     # run 3 (only when there is something to keep dynamic): stand-ins for overridable
     # variables and recipe $(shell ...) calls, so their places in each command are known
-    variables: dict[str, tuple[str, Overridable]] = field(default_factory=dict)  # name: (sentinel, _)
+    variables: dict[str, tuple[str, Overridable]] = field(default_factory=dict)  # name: sentinel
     dynamic: Recording | None = None
 
 

@@ -22,6 +22,7 @@ _CONDITIONAL = re.compile(
 _REF = re.compile(r"\$[({](?P<name>[A-Za-z_][A-Za-z0-9_]*)[)}]")
 # text the shell reads the same as a word or words, quoted or not
 _INERT = re.compile(r"^[A-Za-z0-9_.,:/=+@%^ -]*$")
+_MAKE = re.compile(r"\$[({]MAKE[)}]")
 _NOT_OVERRIDABLE = frozenset({"MAKE", "SHELL", "CURDIR", "MAKEFILE_LIST", "MAKEFLAGS", "PWD"})
 
 
@@ -60,6 +61,8 @@ def overridable(declared: Database, cwd: str) -> dict[str, Overridable]:
         if "$" in var.value or "}" in default:
             continue
         out[name] = Overridable(var.value, default)
+    if any(_MAKE.search(line) for rule in declared.rules.values() for line in rule.recipe):
+        out["MAKE"] = Overridable("make", None)  # run 2 started make as `make`
     for rule in declared.rules.values():
         if rule.recipe_file is None:
             continue  # make's built-in rules: their empty $(LDLIBS) and such stay as make had them
