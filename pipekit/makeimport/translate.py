@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
-from pipekit.makeimport import names, overrides, shellscript
+from pipekit.makeimport import names, ordering, overrides, shellscript
 from pipekit.makeimport.database import Database, Rule
 from pipekit.makeimport.makerun import MAKE_ENV, MakeReading, Record, goals
 
@@ -32,6 +32,7 @@ class ImportedTask:
     env: dict[str, str] = field(default_factory=dict)
     cwd: str | None = None
     description: str = ""
+    serial: bool = False  # make's left-to-right order of prerequisites is kept
     comments: list[str] = field(default_factory=list)  # exact, but worth saying
     notes: list[str] = field(default_factory=list)  # not exact: needs a person's look
 
@@ -229,6 +230,7 @@ class _Translator:
         self.kinds = {t: self.kind(t) for t in targets}
         self.names = names.assign(targets)
         tasks = [self.task(t) for t in targets]
+        self.order_deps(tasks)
         env = self.hoist_env(tasks)
         for name, (_, var) in self.reading.variables.items():
             if "${" + name + "}" not in self.kept_refs or var.default is None:
@@ -499,13 +501,25 @@ class _Translator:
             t.env = {k: v for k, v in t.env.items() if k not in common}
         return common
 
+    def order_deps(self, tasks: list[ImportedTask]) -> None:
+        """``serial = true`` where make's left-to-right order is relied on (see ordering)."""
+        by_name = {t.name: t for t in tasks}
+        for task in tasks:
+            if len(task.deps) > 1 and ordering.needs_order(by_name, task.deps):
+                task.serial = True
+                task.comments.append(
+                    "serial = true: make builds these prerequisites one at a time, left to "
+                    "right, and one of them removes or installs things; pipekit keeps that order"
+                )
+
     def pipeline_notes(self, out: Translation) -> None:
-        if any(len(t.deps) > 1 for t in out.tasks):
+        if any(len(t.deps) > 1 and not t.serial for t in out.tasks):
             out.notes.append(
                 "make (without -j) builds a target's prerequisites one at a time, left to right; "
-                "pipekit runs independent tasks in parallel, like `make -j`. Where the order "
-                "matters (a formatter rewriting files a linter reads), add a dep, or run "
-                "`pipekit run -j 1`"
+                "pipekit runs independent tasks in parallel, like `make -j`, except under tasks "
+                "marked serial = true (where a prerequisite removes or installs things). Where "
+                "another order matters (a formatter rewriting files a linter reads), add a dep "
+                "or serial = true, or run `pipekit run -j 1`"
             )
         for problem in self.reading.problems:
             out.notes.append(f"make said: {problem}")

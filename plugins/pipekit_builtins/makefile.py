@@ -162,6 +162,14 @@ class MakefileEmitter(Emitter):
         if len(plan.default) > 1:
             phony.append(layout.default)
         out += ["", *_wrap(".PHONY:", phony)]
+        serial = [layout.names[t.name] for t in plan.tasks if t.serial and t.deps]
+        if serial:
+            out += [
+                "",
+                "# serial = true: these targets' prerequisites run one after another, in order",
+                "# (make 4.4+ serializes just these; older make runs this whole Makefile serially)",
+                *_wrap(".NOTPARALLEL:", serial),
+            ]
         if len(plan.default) > 1:
             out += ["", "# pipekit run with no task named runs these"]
             out += _wrap(f"{layout.default}:", [layout.names[n] for n in plan.default])
