@@ -324,3 +324,16 @@ def read(makefile: str, cwd: str) -> MakeReading:
         env["PIPEKIT_IMPORT_SENTINELS"] = "1"
         reading.dynamic = _record(make, makefile, cwd, targets, (shell, flags), env)
     return reading
+
+
+def up_to_date(makefile: str, cwd: str, targets: list[str]) -> list[str]:
+    """The ``targets`` that exist and that make considers up to date (``make -q``)."""
+    make, _ = find_make()
+    out = []
+    for target in targets:
+        if not os.path.exists(os.path.join(cwd, target)):
+            continue
+        done = _run(make, ["-q", "-f", makefile, target], cwd, _env({}))
+        if done.returncode == 0:
+            out.append(target)
+    return out
