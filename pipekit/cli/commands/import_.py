@@ -64,7 +64,7 @@ def _makefile(args: argparse.Namespace, workdir: str) -> str:
 
 def _adopt(translation: Translation, makefile: str, workdir: str, out_path: str) -> list[str]:
     """Record the file targets make considers up to date as pipekit's up-to-date tasks."""
-    from pipekit.fresh.adopt import adopt
+    from pipekit.cli.adopt import adopt
     from pipekit.load.config import load
     from pipekit.makeimport.makerun import up_to_date
 

@@ -3,6 +3,7 @@
 ``pipekit import`` uses it for the file targets make itself considers up to date, so the
 first ``pipekit run`` after an import does not rebuild them (a trained model, a user's own
 ``.env``). The record is exactly what a successful run would have written at this moment.
+It lives with the CLI because it needs both the state (fresh/) and the run's recipes (run/).
 """
 
 from __future__ import annotations
