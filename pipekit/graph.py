@@ -7,6 +7,7 @@ from pipekit.model import Pipeline
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
 
 
 def find_cycle(deps: Mapping[str, Sequence[str]]) -> list[str] | None:
@@ -56,11 +57,43 @@ def closure(pipeline: Pipeline, targets: Iterable[str], *, with_deps: bool = Tru
     return topological(pipeline, selected)
 
 
+def order_after(tasks: Mapping[str, Any], serial: Iterable[str]) -> dict[str, list[str]]:
+    """Task -> the tasks it starts after, without depending on them, because a task in
+    ``serial`` (``serial = true``) lists them earlier among its deps.
+
+    For a serial task with deps d1, d2, ... dn: whatever dj needs that d1 .. dj-1 do not
+    (dj itself included) starts only once d1 .. dj-1 have finished, as make without -j
+    builds them (and make 4.4's ``.WAIT``, just's dependencies, Task's sequential ``cmds``).
+    ``tasks`` maps names to objects with ``deps``.
+    """
+    out: dict[str, list[str]] = {}
+    for name in serial:
+        before: list[str] = []
+        covered: set[str] = set()
+        for dep in tasks[name].deps:
+            needed: set[str] = set()
+            stack = [dep]
+            while stack:
+                node = stack.pop()
+                if node not in needed and node in tasks:
+                    needed.add(node)
+                    stack.extend(tasks[node].deps)
+            for node in sorted(needed - covered):
+                waits = out.setdefault(node, [])
+                waits.extend(b for b in before if b not in waits and b != node)
+            covered |= needed
+            before.append(dep)
+    return out
+
+
 def topological(pipeline: Pipeline, names: set[str]) -> list[str]:
-    """``names`` ordered so that every task comes after its deps (ties: file order)."""
+    """``names`` ordered so that every task comes after its deps, and after what a serial
+    task among ``names`` orders it after (ties: file order)."""
     order: list[str] = []
     placed: set[str] = set()
     tasks = pipeline.tasks
+    serial = [n for n in tasks if n in names and tasks[n].serial]
+    after = order_after(tasks, serial) if serial else {}
     for name in tasks:  # file order, depth-first through deps
         if name not in names or name in placed:
             continue
@@ -68,6 +101,8 @@ def topological(pipeline: Pipeline, names: set[str]) -> list[str]:
         while stack:
             node, i = stack[-1]
             deps = tasks[node].deps
+            if node in after:
+                deps = (*after[node], *deps)
             while i < len(deps) and (deps[i] in placed or deps[i] not in names):
                 i += 1
             if i < len(deps):

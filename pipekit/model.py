@@ -28,6 +28,7 @@ class Task:
         "outputs",
         "recipe",
         "run",
+        "serial",
         "sources",
         "timeout",
         "uses",
@@ -48,6 +49,7 @@ class Task:
         cwd: str | None = None,
         timeout: float | None = None,
         description: str = "",
+        serial: bool = False,
     ) -> None:
         self.name = name
         self.run = run
@@ -60,6 +62,8 @@ class Task:
         self.cwd = cwd
         self.timeout = timeout
         self.description = description
+        #: its deps run one after another, in order (see graph.order_after)
+        self.serial = serial
         #: the up-to-date digests of what it does, when they cannot depend on the caller's
         #: environment (set by the loader; see uptodate.static_recipe)
         self.recipe: tuple[bytes, bytes, bytes] | None = None
@@ -84,6 +88,7 @@ class Task:
             self.timeout,
             self.description,
             self.recipe,
+            self.serial,
         )
 
     @classmethod
@@ -102,6 +107,7 @@ class Task:
             task.timeout,
             task.description,
             task.recipe,
+            task.serial,
         ) = t  # type: ignore[assignment]
         return task
 

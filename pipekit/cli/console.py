@@ -115,9 +115,8 @@ class PlainConsole:
 
     def dry_run_task(self, name: str, reason: str, commands: list[str]) -> None:
         self.out.write(f"would run {name}: {reason}\n")
-        for text in commands:
-            first, *more = text.split("\n")
-            self.out.write(f"    $ {first}{' …' if more else ''}\n")
+        for text in commands:  # every line: -n is where a reader checks what would run
+            self.out.write("    $ " + text.replace("\n", "\n      ") + "\n")
 
     def task_started(self, name: str, reason: str) -> None:
         pass

@@ -29,6 +29,7 @@ TASK_KEYS = (
     "cwd",
     "timeout",
     "description",
+    "serial",
 )
 TASK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -57,6 +58,18 @@ def parse(path: str, data: bytes) -> Pipeline:
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(str(exc), shown) from None
     return _Validator(path, shown, text, doc).pipeline()
+
+
+def graph_closure(tasks: dict[str, Task], name: str) -> set[str]:
+    """``name`` and everything it depends on."""
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        n = stack.pop()
+        if n not in seen and n in tasks:
+            seen.add(n)
+            stack.extend(tasks[n].deps)
+    return seen
 
 
 def _syntax_error(msg: str, shown: str) -> ConfigError:
@@ -414,6 +427,11 @@ class _Validator:
                 task=name,
                 example='description = "..."',
             )
+        serial = body.get("serial", False)
+        if not isinstance(serial, bool):
+            raise self.expect(
+                (*keys, "serial"), serial, "true or false", task=name, example="serial = true"
+            )
         return Task(
             name,
             run=run,
@@ -426,6 +444,7 @@ class _Validator:
             cwd=cwd,
             timeout=timeout,
             description=description,
+            serial=serial,
         )
 
     def check_cycles(self, tasks: dict[str, Task]) -> None:
@@ -440,3 +459,21 @@ class _Validator:
                 exc.message = f"task '{cycle[0]}' depends on itself"
                 exc.hint = f"remove '{cycle[0]}' from its deps"
             raise exc
+        from pipekit.graph import order_after
+
+        serial = [name for name, t in tasks.items() if t.serial]
+        after = order_after(tasks, serial)
+        both = {name: (*t.deps, *after.get(name, ())) for name, t in tasks.items()}
+        cycle = find_cycle(both)
+        if cycle:
+            owner = next(
+                (n for n in serial if set(cycle) & set(graph_closure(tasks, n))), serial[0]
+            )
+            path = " -> ".join(cycle)
+            raise self.error(
+                ("tasks", owner, "serial"),
+                f"the order 'serial = true' asks for cannot be kept: {path}",
+                task=owner,
+                hint="two serial tasks list the same tasks in opposite orders; "
+                "make one order a dep instead",
+            )

@@ -100,6 +100,8 @@ def _task_table(task: ImportedTask) -> Any:
             table.add("run", _array(task.run, multiline=True))
     if task.deps:
         table.add("deps", _array(task.deps, multiline=len(task.deps) > 6))
+    if task.serial:
+        table.add("serial", True)
     if task.sources:
         table.add("sources", _array(task.sources, multiline=len(task.sources) > 6))
     if task.outputs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from pipekit.graph import topological
+from pipekit.graph import order_after, topological
 from pipekit.plugin.emitters import EmitPlan, PlanTask
 from pipekit.plugin.resolve import config_error, resolve_steps, task_commands
 from pipekit.shell import SHELL, SHELL_FLAGS
@@ -50,6 +50,7 @@ def build_plan(
     global_env = dict(pipeline.env)
     import dataclasses
 
+    after = order_after(pipeline.tasks, [n for n in names if pipeline.tasks[n].serial])
     tasks = []
     for name in names:
         task = pipeline.tasks[name]
@@ -70,6 +71,8 @@ def build_plan(
                 options=step.options if step else None,
                 prepares_environment=step.prepares_environment if step else False,
                 own_env=tuple(task.env),
+                serial=task.serial,
+                after=tuple(after.get(name, ())),
             )
         )
         rendering = plugins.emit_task(emitter.name, tasks[-1])

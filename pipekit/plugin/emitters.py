@@ -36,6 +36,11 @@ class PlanTask:
     rendering: Any = None
     #: the task's own ``env`` table, raw and in file order (``env`` is it merged over [env])
     own_env: tuple[tuple[str, str], ...] = ()
+    #: ``serial = true``: its deps run one after another, in the listed order
+    serial: bool = False
+    #: tasks this one starts after when both run, without depending on them (the order a
+    #: serial task asks for); already honoured by the plan's task order
+    after: tuple[str, ...] = ()
 
     @property
     def needs_pipekit(self) -> bool:

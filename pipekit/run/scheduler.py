@@ -168,6 +168,13 @@ class Runner:
         rank = {name: i for i, name in enumerate(order)}
         waiting = {n: sum(1 for d in tasks[n].deps if d in selected) for n in order}
         dependents = graph.dependents(self.pipeline, order)
+        serial = [n for n in self.order if tasks[n].serial]
+        if serial:  # ordering only: wait for what a serial task lists earlier
+            for name, before in graph.order_after(tasks, serial).items():
+                for b in before:
+                    if name in selected and b in selected and b not in tasks[name].deps:
+                        waiting[name] += 1
+                        dependents[b].append(name)
         ready = [(rank[n], n) for n in order if waiting[n] == 0]
         heapq.heapify(ready)
         running: dict[str, Running] = {}

@@ -215,6 +215,8 @@ class Workflow:
         """The jobs ``job`` waits for: its tasks' deps, looking through tasks without a job."""
         out: set[str] = set()
         stack = [dep for name in self.members[job] for dep in self.tasks[name].deps]
+        # the order a serial task asks for: wait for the jobs of what it lists earlier
+        stack += [a for n in self.members[job] for a in self.tasks[n].after if a in self.selected]
         seen: set[str] = set()
         while stack:
             dep = stack.pop()

@@ -138,6 +138,8 @@ class MakefileEmitter(Emitter):
         uses_rwildcard = False
         for task in plan.tasks:
             lines, rw = self._task(plan, layout, task, make_env)
+            if task.description:
+                _describe(lines, layout.names[task.name], task.description)
             uses_rwildcard |= rw
             body += ["", *lines]
         out = [*comment("\n".join(plan.header)), ""]
@@ -162,6 +164,14 @@ class MakefileEmitter(Emitter):
         if len(plan.default) > 1:
             phony.append(layout.default)
         out += ["", *_wrap(".PHONY:", phony)]
+        serial = [layout.names[t.name] for t in plan.tasks if t.serial and t.deps]
+        if serial:
+            out += [
+                "",
+                "# serial = true: these targets' prerequisites run one after another, in order",
+                "# (make 4.4+ serializes just these; older make runs this whole Makefile serially)",
+                *_wrap(".NOTPARALLEL:", serial),
+            ]
         if len(plan.default) > 1:
             out += ["", "# pipekit run with no task named runs these"]
             out += _wrap(f"{layout.default}:", [layout.names[n] for n in plan.default])
@@ -194,8 +204,6 @@ class MakefileEmitter(Emitter):
     ) -> tuple[list[str], bool]:
         lines: list[str] = []
         target = layout.names[task.name]
-        if task.description:
-            lines += comment(task.description)
         if target != task.name:
             lines += comment(
                 f"task '{task.name}' (renamed: a file of that name is in the Makefile)"
@@ -291,6 +299,18 @@ def _checked_rendering(task: PlanTask) -> list[Command]:
             hint="this is a bug in the plugin that renders this task; report it to its authors",
         )
     return list(rendering)
+
+
+def _describe(lines: list[str], target: str, description: str) -> None:
+    """``target: ... ## text``, the self-documenting convention, so that a ``make help``
+    grepping for it (an imported Makefile's own) keeps working on the emitted file."""
+    text = " ".join(description.split())
+    head = f"{target}:"
+    at = next(i for i, line in enumerate(lines) if line == head or line.startswith(head + " "))
+    if lines[at].endswith("\\"):
+        lines.insert(at, f"{head} ## {text}")
+    else:
+        lines[at] += f" ## {text}"
 
 
 def _wrap(head: str, words: Sequence[str], width: int = 100) -> list[str]:
