@@ -49,15 +49,5 @@ class TaskResult:
     def ok(self) -> bool:
         return self.status in (OK, UP_TO_DATE, WOULD_RUN)
 
-    def to_json(self) -> dict[str, object]:
-        return {
-            "task": self.name,
-            "status": self.status,
-            "reason": self.reason,
-            "message": self.message,
-            "exit_code": self.exit_code,
-            "duration": round(self.duration, 6),
-        }
-
     def __repr__(self) -> str:
         return f"TaskResult({self.name!r}, {self.status!r})"

@@ -8,7 +8,9 @@ import subprocess
 import time
 
 import pytest
-from conftest import Project, processes_matching, wait_for, wait_for_file, wait_gone
+from conftest import processes_matching, wait_for, wait_for_file, wait_gone
+
+from pipekit.testing import Project
 
 
 def long_tasks(marker: str, *, stubborn: bool = False) -> str:
@@ -27,7 +29,7 @@ def long_tasks(marker: str, *, stubborn: bool = False) -> str:
 
 def start_and_wait(project: Project, marker: str) -> subprocess.Popen[bytes]:
     proc = project.start("run", "all", "-j4")
-    wait_for_file(project.path("started.txt"), lines=4)
+    wait_for_file((project.path / "started.txt"), lines=4)
     # every task's command and grandchild is up before the signal goes
     wait_for(lambda: len(processes_matching(marker)) >= 8)
     return proc
@@ -93,11 +95,11 @@ def test_ctrl_c_before_later_tasks_start_says_they_were_not_run(
         '[tasks.second]\nrun = "touch second-ran"\ndeps = ["first"]\n',
     )
     proc = project.start("run", "second")
-    wait_for(lambda: project.path("up").exists() and processes_matching(marker))
+    wait_for(lambda: (project.path / "up").exists() and processes_matching(marker))
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=15)
     assert proc.returncode == 130
-    assert not project.path("second-ran").exists()
+    assert not (project.path / "second-ran").exists()
     assert "pipekit: not run: second\n" in err.decode()
 
 
@@ -112,7 +114,7 @@ def test_a_background_grandchild_holding_stdout_neither_hangs_nor_survives(
     t0 = time.monotonic()
     result = project.run("run", "next", timeout=30)
     took = time.monotonic() - t0
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert "[leaky] parent done\n" in result.stdout
     assert "[next] next ran\n" in result.stdout
     assert took < 10
@@ -125,7 +127,7 @@ def test_a_grandchild_ignoring_sigterm_is_killed_too(project: Project, marker: s
         f"[tasks.leaky]\nrun = \"(trap '' TERM; exec -a {marker} sleep 60) & echo done\"\n",
     )
     result = project.run("run", timeout=30)
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert wait_gone(marker, timeout=3) == []
 
 

@@ -94,7 +94,6 @@ class PlainConsole:
         self.color = color
         self.verbose_skips = verbose_skips
         self._prefixes: dict[str, str] = {}
-        self._width = 0
 
     def _prefix(self, name: str) -> str:
         p = self._prefixes.get(name)
@@ -111,7 +110,7 @@ class PlainConsole:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
 
     def run_started(self, order: list[str], dry_run: bool) -> None:
-        self._width = max((len(n) for n in order), default=0)
+        pass
 
     def dry_run_task(self, name: str, reason: str, commands: list[str]) -> None:
         self.out.write(f"would run {name}: {reason}\n")

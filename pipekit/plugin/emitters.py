@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipekit.plugin.steps import NoOptions
@@ -63,7 +63,6 @@ class EmitPlan:
     #: the pipeline's ``[env]``, raw and in file order. pipekit expands these one after the
     #: other against the caller's environment, then the task's ``own_env`` over them.
     env: tuple[tuple[str, str], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def task(self, name: str) -> PlanTask:
         for t in self.tasks:

@@ -15,18 +15,6 @@ if TYPE_CHECKING:
     from pipekit.plugin.resolve import ResolvedStep
 
 
-def _jobs(value: str) -> int:
-    import argparse
-
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"-j wants a number of tasks, not {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("-j wants at least 1")
-    return n
-
-
 def default_jobs() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -35,30 +23,9 @@ def default_jobs() -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "tasks", nargs="*", metavar="TASK", help="tasks to run (default: the pipeline's default)"
-    )
-    p.add_argument(
-        "-j", "--jobs", type=_jobs, default=None, metavar="N", help="tasks at once (default: CPUs)"
-    )
-    p.add_argument(
-        "-k",
-        "--keep-going",
-        action="store_true",
-        help="after a failure, run everything that does not depend on it",
-    )
-    p.add_argument(
-        "-n", "--dry-run", action="store_true", help="print what would run and why; run nothing"
-    )
-    p.add_argument(
-        "--force", action="store_true", help="run every selected task, up to date or not"
-    )
-    p.add_argument(
-        "--no-deps", action="store_true", help="run only the named tasks, not their deps"
-    )
-    p.add_argument(
-        "--trace", metavar="FILE", help="write the run as Chrome trace-event JSON (Perfetto)"
-    )
+    from pipekit.cli.runargs import add_run_arguments  # the one table, read by both parsers
+
+    add_run_arguments(p)
 
 
 def load_steps(
