@@ -91,4 +91,10 @@ def build_plan(
         default=pipeline.default,
         options=emitter_options(pipeline, emitter, owner),
         env=tuple(pipeline.env),
+        # emitters position their own errors in pipeline.toml: error_at(keys, message, hint)
+        extra={
+            "error_at": lambda keys, msg, hint=None: config_error(
+                pipeline, tuple(keys), msg, task=None, hint=hint
+            )
+        },
     )
