@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from helpers_emit import ROOT, base_env, pipekit
+from tests.helpers_emit import ROOT, base_env, pipekit
 
 #: the kit beside the repository (in CI: a fresh clone with shared/ next to it)
 GHA_LOCAL = ROOT.parent / "shared" / "gha-local"
@@ -20,7 +20,9 @@ RUN_WORKFLOW = GHA_LOCAL / "run-workflow.sh"
 
 _LINE = re.compile(r"^\[(?P<wf>[^/\]]+)/(?P<job>[^\]]+?)\s*\] (?P<rest>.*)$")
 _STEP_RUN = re.compile(r"^⭐ Run Main (?P<step>.+)$")
-_STEP_END = re.compile(r"^\s*(?P<mark>✅  Success|❌  Failure) - Main (?P<step>.+?)(?: \[[^\]]*\])?$")
+_STEP_END = re.compile(
+    r"^\s*(?P<mark>✅  Success|❌  Failure) - Main (?P<step>.+?)(?: \[[^\]]*\])?$"
+)
 _JOB_END = re.compile(r"^🏁  Job (?P<result>succeeded|failed)$")
 #: steps the emitter adds around a task's own (setup, artifacts, installing pipekit)
 _PLUMBING = re.compile(

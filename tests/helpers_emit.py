@@ -129,9 +129,16 @@ def load_workflow(path: Path) -> dict[str, Any]:
 
 
 def assert_zizmor_clean(paths: list[Path]) -> None:
-    """zizmor, offline, finds nothing in any of the workflows."""
+    """zizmor, offline and pedantic, finds nothing in any of the workflows."""
     result = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--no-progress", *map(str, paths)],
+        [
+            str(BIN / "zizmor"),
+            "--offline",
+            "--persona",
+            "pedantic",
+            "--no-progress",
+            *map(str, paths),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

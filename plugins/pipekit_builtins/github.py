@@ -330,9 +330,16 @@ class Workflow:
             steps += mine
         return steps
 
-    def permissions(self, names: Sequence[str]) -> dict[str, str]:
-        """``contents: read`` and what the renderings of tasks ``names`` ask for."""
-        return gr.merge({"contents": "read"}, *(self.renderings[n].permissions for n in names))
+    def permissions(self, names: Sequence[str]) -> dict[str, Any]:
+        """``contents: read`` and what the renderings of tasks ``names`` ask for; a write
+        grant says in a comment which tasks asked for it."""
+        merged = gr.merge({"contents": "read"}, *(self.renderings[n].permissions for n in names))
+        out: dict[str, Any] = dict(merged)
+        for scope, level in merged.items():
+            if level == "write":
+                askers = [n for n in names if self.renderings[n].permissions.get(scope) == level]
+                out[scope] = Commented(level, "for " + ", ".join(askers))
+        return out
 
     def tarball(self, job: str) -> str:
         """The file a job's outputs travel in (in the runner's temporary folder)."""
@@ -411,7 +418,7 @@ class Workflow:
         name: str | None,
         steps: list[dict[str, Any]],
         needs: list[str],
-        permissions: dict[str, str],
+        permissions: dict[str, Any],
         *,
         matrix: bool,
         publishes: bool,
