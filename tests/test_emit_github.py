@@ -113,8 +113,18 @@ def workflows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
+#: pipelines whose commands hold a literal ``${{ github.event... }}`` on purpose. The emitter
+#: writes it as the constant expression ``${{ '${{' }}``, which the pedantic persona still
+#: reports (help level, "may expand"): it cannot tell a string literal from a context. Those
+#: two are checked with zizmor's regular persona; every other workflow with the pedantic one.
+INJECTION_CASES = {"inject", "single"}
+
+
 def test_zizmor_finds_nothing(workflows: dict[str, Path]) -> None:
-    assert_zizmor_clean(list(workflows.values()))
+    assert_zizmor_clean([p for n, p in workflows.items() if n not in INJECTION_CASES])
+    assert_zizmor_clean(
+        [p for n, p in workflows.items() if n in INJECTION_CASES], persona="regular"
+    )
 
 
 def test_workflows_match_githubs_schema(workflows: dict[str, Path]) -> None:
@@ -254,7 +264,7 @@ def test_outputs_reach_dependent_jobs_as_artifacts(workflows: dict[str, Path]) -
     assert [s["with"]["name"] for s in upload] == [artifact]
     assert [s["with"]["name"] for s in download] == [artifact]
     pack = next(s["run"] for s in build["steps"] if s["name"].startswith("Pack the outputs"))
-    assert pack.endswith("-- build/all.txt")
+    assert pack.startswith("shopt -s globstar\nfind build/all.txt | ")
     for job in (build, many):
         assert "strategy" not in job
         assert job["steps"][1]["with"]["python-version"] == "3.12"

@@ -365,11 +365,16 @@ class Workflow:
             for o in self.tasks[n].outputs
         ]
         received = any(self.carries[n] for n in self.graph.needs[job])
-        tar = f'tar -cf "$RUNNER_TEMP/{self.tarball(job)}"'
-        if received:
-            tar += ' --no-recursion -T "$RUNNER_TEMP/pipekit-received.txt" --recursion'
+        # one list of paths (what was unpacked here, then this job's outputs, found
+        # recursively; a missing one fails the step), packed without recursing again
+        parts = ['cat "$RUNNER_TEMP/pipekit-received.txt"'] if received else []
         if patterns:
-            tar += " -- " + " ".join(patterns)
+            parts.append("find " + " ".join(patterns))
+        listing = parts[0] if len(parts) == 1 else "{ " + "; ".join(parts) + "; }"
+        tar = (
+            f"{listing} | sed 's:/*$::' | sort -u"
+            f' | tar -cf "$RUNNER_TEMP/{self.tarball(job)}" --no-recursion -T -'
+        )
         return [
             {
                 "name": "Pack the outputs for the jobs that need them",
