@@ -106,6 +106,12 @@ def copy_example(name: str, dest: Path) -> Path:
     return folder
 
 
+def test_every_example_with_a_pipeline_is_run_here() -> None:
+    """A new example must get its run below (examples/plugin-package has no pipeline)."""
+    have = {p.parent.name for p in EXAMPLES.glob("*/pipeline.toml")}
+    assert have == {"hello", "service"}
+
+
 def test_hello_runs_green_and_a_broken_copy_is_red_where_it_broke(tmp_path: Path) -> None:
     hello = copy_example("hello", tmp_path)
     workflow = emitted(hello)
