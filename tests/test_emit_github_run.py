@@ -2,9 +2,10 @@
 actions, a wheel of this checkout offered to pip): green where pipekit run is green, red in
 exactly the jobs that depend on a failure, and each job runs what pipekit run runs.
 
-Four workflow runs, one after the other (they share act's cache server): hello, a broken copy
-of hello, the service example (Docker job included) and a generated pipeline in a subfolder
-with outputs passed between jobs, env defaults, cwd and a failing middle task.
+Five workflow runs, one after the other (they share act's cache server): hello, a broken copy
+of hello, the service example (Docker job included) on push and on a pull request (where
+its publishing job must not start), and a generated pipeline in a subfolder with outputs
+passed between jobs, env defaults, cwd and a failing middle task.
 """
 
 from __future__ import annotations
@@ -147,6 +148,11 @@ def test_service_runs_green_with_its_docker_job(tmp_path: Path, wheels: Path) ->
         "image + push + deploy": "succeeded",
     }
     assert_ran_like_pipekit(service, workflow, run)
+
+    # on a pull request the publishing job (build, push, roll-out) does not start
+    run = act(workflow, service, EVENT="pull_request")
+    assert run.returncode == 0, run.tail()
+    assert run.results == {"train": "succeeded", "test": "succeeded"}
 
 
 def test_generated_subfolder_pipeline_passes_outputs_env_and_cwd(tmp_path: Path) -> None:
