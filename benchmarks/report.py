@@ -214,6 +214,39 @@ def _wide_table(wide: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: issue 10: `pipekit emit github` within these seconds at these sizes
+EMIT_TARGETS = {"1000": 2.0, "5000": 10.0}
+
+
+def _emit_table(emit: dict[str, Any]) -> list[str]:
+    """emit makefile and emit github per size: time, ratio, bytes, the target."""
+    lines = [
+        "### emit: `pipekit emit makefile|github` of the dag pipeline (all tasks in CI)",
+        "",
+        "| N | emit makefile (s) | emit github (s) | github ÷ makefile | Makefile | workflow "
+        "| target (github) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n in sorted(emit, key=int):
+        row = emit[n]
+        mk, gh = row.get("makefile"), row.get("github")
+        ratio = None
+        if mk and gh and mk.get("ok") and gh.get("ok"):
+            ratio = gh["wall_s"]["median"] / mk["wall_s"]["median"]
+        size = row.get("bytes", {})
+        target = EMIT_TARGETS.get(n)
+        verdict = "–"
+        if target is not None and gh and gh.get("ok"):
+            met = gh["wall_s"]["median"] <= target
+            verdict = f"≤ {target:g} s: {'met' if met else '**missed**'}"
+        lines.append(
+            f"| {n} | {_fig(mk)} | {_fig(gh)} | {_times(ratio)} "
+            f"| {size.get('makefile', 0) / 1e6:.2f} MB | {size.get('github', 0) / 1e6:.2f} MB "
+            f"| {verdict} |"
+        )
+    return lines
+
+
 def markdown(data: dict[str, Any]) -> str:
     """The results as Markdown tables."""
     m = data["meta"]
@@ -240,6 +273,8 @@ def markdown(data: dict[str, Any]) -> str:
         lines += ["", *_dag_table(n, data["dag"][n])]
     if data["wide"]:
         lines += ["", "### wide", "", *_wide_table(data["wide"])]
+    if data.get("emit"):
+        lines += ["", *_emit_table(data["emit"])]
     lines += [
         "",
         "### correctness (outside the timings)",

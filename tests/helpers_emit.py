@@ -121,10 +121,17 @@ def load_workflow(path: Path) -> dict[str, Any]:
     return doc
 
 
-def assert_zizmor_clean(paths: list[Path]) -> None:
-    """zizmor, offline, finds nothing in any of the workflows."""
+def assert_zizmor_clean(paths: list[Path], *, persona: str = "pedantic") -> None:
+    """zizmor, offline (and pedantic unless told otherwise), finds nothing in the workflows."""
     result = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--no-progress", *map(str, paths)],
+        [
+            str(BIN / "zizmor"),
+            "--offline",
+            "--persona",
+            persona,
+            "--no-progress",
+            *map(str, paths),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

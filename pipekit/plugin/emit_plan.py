@@ -94,4 +94,5 @@ def build_plan(
         default=pipeline.default,
         options=emitter_options(pipeline, emitter, owner),
         env=tuple(pipeline.env),
+        pipeline_path=pipeline.path,
     )

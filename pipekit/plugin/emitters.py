@@ -8,6 +8,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pipekit.plugin.steps import NoOptions
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pipekit.errors import ConfigError
     from pipekit.plugin.command import Command
 
 
@@ -63,6 +66,15 @@ class EmitPlan:
     #: the pipeline's ``[env]``, raw and in file order. pipekit expands these one after the
     #: other against the caller's environment, then the task's ``own_env`` over them.
     env: tuple[tuple[str, str], ...] = ()
+    #: where pipeline.toml lives, so that :meth:`error_at` can point into it
+    pipeline_path: str = ""
+
+    def error_at(self, keys: Sequence[str], message: str, hint: str | None = None) -> ConfigError:
+        """An error positioned at ``keys`` of pipeline.toml (``("ci", "python_versions")``),
+        for an emitter to raise about its config table or a task: ``file:line:col``."""
+        from pipekit.load.locate import locate_error
+
+        return locate_error(self.pipeline_path, tuple(keys), message, hint=hint)
 
     def task(self, name: str) -> PlanTask:
         for t in self.tasks:

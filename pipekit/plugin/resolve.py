@@ -43,22 +43,9 @@ def config_error(
     pipeline: Pipeline, keys: tuple[str, ...], message: str, *, task: str | None, hint: str | None
 ) -> ConfigError:
     """A ConfigError positioned at ``keys`` in pipeline.toml (reads the file: error path only)."""
-    from pipekit.errors import display_path
-    from pipekit.load.locate import Locator
+    from pipekit.load.locate import locate_error
 
-    try:
-        with open(pipeline.path, encoding="utf-8-sig") as f:
-            pos = Locator(f.read()).find(keys)
-    except OSError:
-        pos = None
-    return ConfigError(
-        message,
-        file=display_path(pipeline.path),
-        line=pos[0] if pos else None,
-        col=pos[1] if pos else None,
-        task=task,
-        hint=hint,
-    )
+    return locate_error(pipeline.path, keys, message, task=task, hint=hint)
 
 
 def resolve_steps(

@@ -122,7 +122,7 @@ class Containerize(StepKind):
             task="image",
             with_={},
             comment="Build the Docker image; skipped while the build context is unchanged "
-            "(needs pip install 'pipekit[docker]').",
+            "(needs pip install 'pipekit-runner[docker]').",
             order=80,
         )
 
