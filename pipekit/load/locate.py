@@ -76,6 +76,14 @@ class Locator:
                 best = (depth, (lineno, col))
         return best[1] if best else None
 
+    def header(self, path: tuple[str, ...]) -> int | None:
+        """The line of the first ``[path]`` or ``[[path]]`` header, or None."""
+        for lineno, line in enumerate(self.lines, 1):
+            m = _HEADER.match(line)
+            if m and _split(m.group(2)) == path:
+                return lineno
+        return None
+
 
 def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     n = 0
