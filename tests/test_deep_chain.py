@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers_emit import base_env, make, run
-
 from conftest import PIPEKIT
+from helpers_emit import base_env, make, run
 
 DEPTH = 10_000
 #: `emit github` is being made linear on another branch; until then 10,000 takes minutes,
