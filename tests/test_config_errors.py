@@ -26,7 +26,7 @@ CASES = [
     (
         "toml-syntax-key-twice",
         '[tasks.a]\nrun = "x"\nrun = "y"\n',
-        "pipeline.toml:3:10: invalid TOML: cannot overwrite a value\n"
+        "pipeline.toml:3:10: invalid TOML: cannot overwrite a value (first set at line 2)\n"
         '  hint: see https://toml.io for the syntax; strings need quotes, e.g. run = "make"\n',
     ),
     (

@@ -90,6 +90,22 @@ CASES = [
         '  hint: see https://toml.io for the syntax; strings need quotes, e.g. run = "make"\n',
     ),
     (
+        "key-set-twice-in-a-subtable-names-both-lines",
+        '[tasks.a]\nrun = "x"\n\n[tasks.a.env]\nX = "1"\nY = "2"\nX = "3"\n',
+        "pipeline.toml:7:8: invalid TOML: cannot overwrite a value (first set at line 5)\n"
+        '  hint: see https://toml.io for the syntax; strings need quotes, e.g. run = "make"\n',
+    ),
+    (
+        "nul-in-description",
+        '[tasks.a]\nrun = "true"\ndescription = "a\\u0000"\n',
+        "pipeline.toml:3:1: 'description' in task 'a' holds a NUL character (\\u0000)\n" + NUL_HINT,
+    ),
+    (
+        "nul-in-plugins",
+        '[pipeline]\nplugins = ["steps\\u0000.py"]\n[tasks.a]\nrun = "true"\n',
+        "pipeline.toml:2:1: 'pipeline.plugins' holds a NUL character (\\u0000)\n" + NUL_HINT,
+    ),
+    (
         "quoted-table-declared-twice",
         '[tasks."a.b"]\nrun = "x"\n[tasks."a.b"]\nrun = "y"\n',
         "pipeline.toml:3:13: invalid TOML: cannot declare [tasks.a.b] twice "

@@ -9,7 +9,7 @@ from helpers_docker import BUSYBOX, REGISTRY, client, docker_names, web_files
 pytestmark = [pytest.mark.docker]
 __all__ = ["docker_names"]
 
-DOCKERFILE = f"FROM {BUSYBOX}\nCOPY . /app\nCMD [\"ls\", \"-R\", \"/app\"]\n"
+DOCKERFILE = f'FROM {BUSYBOX}\nCOPY . /app\nCMD ["ls", "-R", "/app"]\n'
 
 
 def image_files(image: str) -> list[str]:
@@ -46,7 +46,11 @@ outputs = ["report.txt"]
     rebuilt = client().images.get(f"{image}:latest").id
     assert rebuilt != first
     # What other tasks wrote is neither hashed nor sent: the image holds only the project.
-    assert image_files(f"{image}:latest") == ["/app/Dockerfile", "/app/app.txt", "/app/pipeline.toml"]
+    assert image_files(f"{image}:latest") == [
+        "/app/Dockerfile",
+        "/app/app.txt",
+        "/app/pipeline.toml",
+    ]
 
     third = project.run("run", "push").assert_ok()
     assert f"{image}:latest is up to date" in third.stdout

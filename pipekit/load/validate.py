@@ -67,10 +67,7 @@ def _syntax_error(msg: str, shown: str, text: str) -> ConfigError:
         msg = msg[: m.start()].rstrip()
     elif msg.endswith("(at end of document)"):
         msg = msg[: -len("(at end of document)")].rstrip()
-    twice = re.match(r"Cannot declare \(((?:'[^']*'(?:, )?)+),?\) twice", msg)
-    first_at = ""
-    if twice:
-        first_at = _first_declaration(tuple(re.findall(r"'([^']*)'", twice.group(1))), text, line)
+    first_at = _first_place(msg, text, line)
     # tomllib names tables as Python tuples ("cannot declare ('tasks', 'a') twice"): use TOML's
     # own spelling ([tasks.a]) instead.
     msg = re.sub(
@@ -88,13 +85,24 @@ def _syntax_error(msg: str, shown: str, text: str) -> ConfigError:
     )
 
 
-def _first_declaration(keys: tuple[str, ...], text: str, second: int | None) -> str:
-    """`` (first declared at line N)`` for a table declared twice (tomllib names only the
-    second line), or "" when no earlier ``[table]`` header declares it."""
+def _first_place(msg: str, text: str, line: int | None) -> str:
+    """`` (first declared/set at line N)`` for a table or key written twice (tomllib names only
+    the second place), or "" when the first cannot be found."""
     from pipekit.load.locate import Locator
 
-    line = Locator(text).header(keys)
-    return f" (first declared at line {line})" if line and line != second else ""
+    if line is None:
+        return ""
+    locator = Locator(text)
+    twice = re.match(r"Cannot declare \(((?:'[^']*'(?:, )?)+),?\) twice", msg)
+    if twice:
+        first, verb = locator.header(tuple(re.findall(r"'([^']*)'", twice.group(1)))), "declared"
+    elif msg.startswith("Cannot overwrite a value"):
+        keys = locator.key_at(line)
+        pos = locator.find(keys) if keys else None
+        first, verb = (pos[0] if pos else None), "set"
+    else:
+        return ""
+    return f" (first {verb} at line {first})" if first and first != line else ""
 
 
 def toml_kind(value: object) -> str:
@@ -293,6 +301,8 @@ class _Validator:
         plugins = self.string_list(
             ("pipeline", "plugins"), settings.get("plugins", []), None, 'plugins = ["steps.py"]'
         )
+        self.no_nul(("pipeline", "name"), (name,), None)
+        self.no_nul(("pipeline", "plugins"), plugins, None)
         return name, plugins
 
     def tasks(self, raw_tasks: object) -> dict[str, Task]:
@@ -400,6 +410,7 @@ class _Validator:
                 task=name,
                 example='description = "..."',
             )
+        self.no_nul((*keys, "description"), (description,), name)
         return Task(
             name,
             run=run,
