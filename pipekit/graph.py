@@ -127,29 +127,42 @@ def dependents(pipeline: Pipeline, names: Iterable[str]) -> dict[str, list[str]]
     return out
 
 
+#: Past this depth the text tree starts again at the left margin: a 10,000-deep chain
+#: indented all the way would be hundreds of megabytes of spaces.
+TEXT_DEPTH = 40
+
+
 def render_text(pipeline: Pipeline, names: list[str]) -> str:
-    """An indented tree per selected root: each task, then what it depends on."""
+    """An indented tree per selected root: each task, then what it depends on.
+
+    Drawn with an explicit stack (no recursion, whatever the depth). A task drawn before is
+    marked "(see above)"; a branch deeper than TEXT_DEPTH goes on as a tree of its own
+    further down, marked "(continued below)" where it is cut.
+    """
     tasks = pipeline.tasks
     wanted = set(names)
     has_parent = {d for n in names for d in tasks[n].deps if d in wanted}
-    roots = [n for n in names if n not in has_parent]
+    trees = [n for n in names if n not in has_parent]
     lines: list[str] = []
     shown: set[str] = set()
-
-    def walk(name: str, prefix: str, last: bool, top: bool) -> None:
-        connector = "" if top else ("└── " if last else "├── ")
-        seen = name in shown and tasks[name].deps
-        lines.append(f"{prefix}{connector}{name}" + (" (see above)" if seen else ""))
-        if seen:
-            return
-        shown.add(name)
-        child_prefix = prefix if top else prefix + ("    " if last else "│   ")
-        deps = [d for d in tasks[name].deps if d in wanted]
-        for i, dep in enumerate(deps):
-            walk(dep, child_prefix, i == len(deps) - 1, False)
-
-    for root in roots:
-        walk(root, "", True, True)
+    for root in trees:  # grows while it is read: the continued branches
+        stack = [(root, "", True, 0)]
+        while stack:
+            name, prefix, last, depth = stack.pop()
+            connector = "" if depth == 0 else ("└── " if last else "├── ")
+            deps = [d for d in tasks[name].deps if d in wanted]
+            note = ""
+            if name in shown and deps:
+                note, deps = " (see above)", []
+            elif depth >= TEXT_DEPTH and deps:
+                note, deps = " (continued below)", []
+                trees.append(name)
+            else:
+                shown.add(name)
+            lines.append(f"{prefix}{connector}{name}{note}")
+            child_prefix = "" if depth == 0 else prefix + ("    " if last else "│   ")
+            for i in range(len(deps) - 1, -1, -1):
+                stack.append((deps[i], child_prefix, i == len(deps) - 1, depth + 1))
     return "\n".join(lines) + "\n"
 
 
@@ -160,11 +173,12 @@ def _mermaid_id(name: str) -> str:
 def render_mermaid(pipeline: Pipeline, names: list[str]) -> str:
     """A Mermaid flowchart; edges point from a dependency to what needs it."""
     lines = ["flowchart LR"]
+    wanted = set(names)
     for name in names:
         lines.append(f'    {_mermaid_id(name)}["{name}"]')
     for name in names:
         for dep in pipeline.tasks[name].deps:
-            if dep in names:
+            if dep in wanted:
                 lines.append(f"    {_mermaid_id(dep)} --> {_mermaid_id(name)}")
     return "\n".join(lines) + "\n"
 
@@ -172,11 +186,12 @@ def render_mermaid(pipeline: Pipeline, names: list[str]) -> str:
 def render_dot(pipeline: Pipeline, names: list[str]) -> str:
     """Graphviz dot; edges point from a dependency to what needs it."""
     lines = [f'digraph "{pipeline.name}" {{', "    rankdir=LR;", "    node [shape=box];"]
+    wanted = set(names)
     for name in names:
         lines.append(f'    "{name}";')
     for name in names:
         for dep in pipeline.tasks[name].deps:
-            if dep in names:
+            if dep in wanted:
                 lines.append(f'    "{dep}" -> "{name}";')
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -20,13 +20,14 @@ CASES = [
     (
         "toml-syntax-table-twice",
         '[tasks.a]\nrun = "x"\n[tasks.a]\nrun = "y"\n',
-        "pipeline.toml:3:9: invalid TOML: cannot declare [tasks.a] twice\n"
+        "pipeline.toml:3:9: invalid TOML: cannot declare [tasks.a] twice "
+        "(first declared at line 1)\n"
         '  hint: see https://toml.io for the syntax; strings need quotes, e.g. run = "make"\n',
     ),
     (
         "toml-syntax-key-twice",
         '[tasks.a]\nrun = "x"\nrun = "y"\n',
-        "pipeline.toml:3:10: invalid TOML: cannot overwrite a value\n"
+        "pipeline.toml:3:10: invalid TOML: cannot overwrite a value (first set at line 2)\n"
         '  hint: see https://toml.io for the syntax; strings need quotes, e.g. run = "make"\n',
     ),
     (

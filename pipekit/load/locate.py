@@ -80,6 +80,26 @@ class Locator:
                 best = (depth, (lineno, col))
         return best[1] if best else None
 
+    def key_at(self, lineno: int) -> tuple[str, ...] | None:
+        """The full path of the key assigned on line ``lineno`` (1-based), or None."""
+        header: tuple[str, ...] = ()
+        for line in self.lines[: lineno - 1]:
+            m = _HEADER.match(line)
+            if m:
+                header = _split(m.group(2))
+        if not 0 < lineno <= len(self.lines):
+            return None
+        m = _ASSIGN.match(self.lines[lineno - 1])
+        return header + _split(m.group(2)) if m else None
+
+    def header(self, path: tuple[str, ...]) -> int | None:
+        """The line of the first ``[path]`` or ``[[path]]`` header, or None."""
+        for lineno, line in enumerate(self.lines, 1):
+            m = _HEADER.match(line)
+            if m and _split(m.group(2)) == path:
+                return lineno
+        return None
+
 
 def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     n = 0

@@ -114,7 +114,8 @@ class Recipes:
                     cmd.call,
                     json.dumps(dict(cmd.args)),
                 ]
-                cenv = {**cenv, "PYTHONUNBUFFERED": "1"}
+                force = {"PIPEKIT_FORCE": "1"} if self.force else {}  # docs/plugins.md
+                cenv = {**cenv, "PYTHONUNBUFFERED": "1", **force}
                 out.append(Spec(argv, cenv, ccwd, f"(pipekit step {task.uses})"))
             else:
                 text = cmd.shell_text()

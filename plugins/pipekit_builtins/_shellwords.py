@@ -10,11 +10,15 @@ from pipekit import parse_env
 
 # Words the shell takes as they are: no quoting needed, nothing expanded.
 _BARE = re.compile(r"[A-Za-z0-9_./:,+@%=-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def quote(word: str) -> str:
-    """``word`` for the shell: as is when nothing in it is special, else single-quoted."""
-    return word if _BARE.fullmatch(word) else shlex.quote(word)
+    """``word`` for the shell: as is when nothing in it is special, else single-quoted
+    (``$'...'`` when it holds a newline or control character: one line, e.g. in a Makefile)."""
+    if _BARE.fullmatch(word):
+        return word
+    return ansi_c(word) if _CONTROL.search(word) else shlex.quote(word)
 
 
 def has_references(value: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,46 @@ def install_inputs(ctx: StepContext) -> tuple[list[str], bool]:
     return list(dict.fromkeys(files)), project
 
 
+def written_by_others(ctx: StepContext, context: str) -> list[str]:
+    """What tasks other than this one's deps write into the build context, relative to it.
+
+    Those files change after the build (a deploy's ``digest_file``, a test report) or
+    independently of it: hashed, they would make every run build, push and roll out again;
+    sent, they would put whatever the last run left into the image. A dep's outputs stay:
+    building them first is how a file gets into the image on purpose.
+    """
+    pipeline = ctx.pipeline
+    upstream = _all_deps(ctx)
+    root = str(ctx.root)
+    here = posixpath.normpath(posixpath.join(root, pipeline.tasks[ctx.task].cwd or "", context))
+    out: set[str] = set()
+    for name, task in pipeline.tasks.items():
+        if name in upstream:
+            continue
+        written = list(task.outputs)
+        digest_file = task.with_.get("digest_file") if task.uses == "deploy" else None
+        if isinstance(digest_file, str):  # relative to the deploy task's cwd
+            written.append(posixpath.join(task.cwd or "", digest_file))
+        for path in written:
+            rel = posixpath.relpath(posixpath.normpath(posixpath.join(root, path)), here)
+            if rel != "." and rel != ".." and not rel.startswith("../"):
+                out.add(rel)
+    return sorted(out)
+
+
+def _all_deps(ctx: StepContext) -> set[str]:
+    """The task's deps, direct or not."""
+    tasks = ctx.pipeline.tasks
+    seen: set[str] = set()
+    todo = list(tasks[ctx.task].deps)
+    while todo:
+        name = todo.pop()
+        if name not in seen and name in tasks:
+            seen.add(name)
+            todo.extend(tasks[name].deps)
+    return seen
+
+
 class Containerize(StepKind):
     """Build an image: the project's Dockerfile or one generated from the pipeline."""
 
@@ -112,6 +153,7 @@ class Containerize(StepKind):
             "labels": dict(options.labels),
             "pull": options.pull,
             "source": options.source,
+            "exclude": written_by_others(ctx, options.context),
         }
         return [Command(call="pipekit_builtins._docker_build:build", args=args)]
 
