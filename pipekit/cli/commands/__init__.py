@@ -14,6 +14,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "list": ("pipekit.cli.commands.list_", "list the tasks with their descriptions"),
     "graph": ("pipekit.cli.commands.graph", "show the task DAG (text, mermaid or dot)"),
     "explain": ("pipekit.cli.commands.explain", "say why a task would run or be skipped"),
+    "clean": ("pipekit.cli.commands.clean", "remove the declared outputs of tasks (default: all)"),
     "check": ("pipekit.cli.commands.check", "validate pipeline.toml and the plugins; run nothing"),
     "emit": (
         "pipekit.cli.commands.emit",
@@ -22,6 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plugins": (
         "pipekit.cli.commands.plugins",
         "list plugins, where they come from, what they provide",
+    ),
+    "completion": (
+        "pipekit.cli.commands.completion",
+        "print a bash, zsh or fish completion script",
     ),
     "init": ("pipekit.cli.commands.init", "write a pipeline.toml for the project in this folder"),
     "import": ("pipekit.cli.commands.import_", "translate a Makefile into pipeline.toml"),
