@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "pipekit.cli.commands.plugins",
         "list plugins, where they come from, what they provide",
     ),
+    "schema": ("pipekit.cli.commands.schema", "print the JSON Schema of pipeline.toml for editors"),
     "completion": (
         "pipekit.cli.commands.completion",
         "print a bash, zsh or fish completion script",
