@@ -11,6 +11,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "pipekit.cli.commands.run",
         "run tasks and their deps (default: the pipeline's default)",
     ),
+    "watch": ("pipekit.cli.commands.watch", "run tasks again whenever their sources change"),
     "list": ("pipekit.cli.commands.list_", "list the tasks with their descriptions"),
     "graph": ("pipekit.cli.commands.graph", "show the task DAG (text, mermaid or dot)"),
     "explain": ("pipekit.cli.commands.explain", "say why a task would run or be skipped"),
