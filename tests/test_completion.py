@@ -65,7 +65,7 @@ def test_bash_completes_commands_options_and_tasks(project: Project) -> None:
     project.write("driver.bash", BASH_DRIVER)
     lines = _shell(project, ["bash", "--norc", "driver.bash"]).splitlines()
     assert lines[0] == "complete -F _pipekit pipekit"
-    assert lines[1].split()[:3] == ["run", "list", "graph"] and "clean" in lines[1].split()
+    assert lines[1].split()[:3] == ["run", "watch", "list"] and "clean" in lines[1].split()
     assert lines[2:] == [
         "run",
         "build test",  # private tasks are not offered
@@ -127,7 +127,7 @@ def test_zsh_completes_commands_options_and_tasks(project: Project) -> None:
     project.write("driver.zsh", ZSH_DRIVER)
     lines = _shell(project, ["zsh", "-f", "driver.zsh"]).splitlines()
     assert lines[0] == "registered _pipekit"
-    assert lines[1].split()[:2] == ["run", "list"]
+    assert lines[1].split()[:2] == ["run", "watch"]
     # _describe is handed every option; zsh itself keeps those matching the prefix
     assert lines[2:] == [
         "build test",

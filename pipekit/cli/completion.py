@@ -8,30 +8,10 @@ written into it; task names are asked for at completion time with ``pipekit list
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass, field
+
+from pipekit.cli.completion_scripts import Command, Option
 
 SHELLS = ("bash", "zsh", "fish")
-
-
-@dataclass(frozen=True)
-class Option:
-    """One option: its spellings, help, and what its value completes to."""
-
-    flags: tuple[str, ...]
-    help: str
-    value: str | None = None  # None (a flag), "file", "dir", "words" or "any"
-    words: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Command:
-    """One subcommand: its options and what its positional arguments complete to."""
-
-    name: str
-    help: str
-    options: tuple[Option, ...]
-    positional: str | None = None  # None, "tasks", "words" or "file"
-    words: tuple[str, ...] = field(default=())
 
 
 def _option(action: argparse.Action) -> Option:

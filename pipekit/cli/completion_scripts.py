@@ -1,11 +1,34 @@
-"""The text of the bash, zsh and fish completion scripts, from completion's model."""
+"""The text of the bash, zsh and fish completion scripts, from the commands and options
+that ``completion`` reads from the argument parser."""
 
 from __future__ import annotations
 
-from pipekit.cli.completion import Command, Option
+from dataclasses import dataclass, field
 
-# Global options that take a value: the scripts skip their value when looking for the
-# subcommand, and pass -f / -C on to `pipekit list --names`.
+
+@dataclass(frozen=True)
+class Option:
+    """One option: its spellings, help, and what its value completes to."""
+
+    flags: tuple[str, ...]
+    help: str
+    value: str | None = None  # None (a flag), "file", "dir", "words" or "any"
+    words: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Command:
+    """One subcommand: its options and what its positional arguments complete to."""
+
+    name: str
+    help: str
+    options: tuple[Option, ...]
+    positional: str | None = None  # None, "tasks", "words" or "file"
+    words: tuple[str, ...] = field(default=())
+
+
+# The scripts pass -f FILE / -C DIR on to `pipekit list --names`, and skip the value of the
+# other global option that takes one when looking for the subcommand.
 _SKIP = "--color"
 _EXTRA = (Option(("-l", "--list"), "list the tasks (pipekit list)"),)
 

@@ -3,7 +3,7 @@
 Tasks whose names start with ``_`` are private, as in just: hidden from the list (``--all``
 shows them) but runnable and usable as deps. ``--names`` prints just the names, one a
 line, for shell completion: it never loads plugins and prints nothing when there is no
-readable pipeline.toml. ``--json`` lists every task, with ``"private"``.
+readable pipeline.toml. ``--json`` lists every task (a tool tells private ones by name).
 """
 
 from __future__ import annotations
@@ -59,7 +59,6 @@ def _as_json(t: Task, pipeline: Pipeline) -> dict[str, object]:
         "sources": list(t.sources),
         "outputs": list(t.outputs),
         "default": t.name in pipeline.default,
-        "private": is_private(t.name),
     }
 
 
