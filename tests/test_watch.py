@@ -150,3 +150,20 @@ def test_without_watchfiles_the_error_says_what_to_install(project: Project) -> 
         "pipekit watch needs the watchfiles package, which is not installed",
         "hint: pip install 'pipekit[watch]'",
     )
+
+
+@needs_watchfiles
+def test_a_change_to_pipeline_toml_is_read_and_runs_again(project: Project) -> None:
+    project.write("pipeline.toml", BUILD)
+    project.write("src/a.txt", "a\n")
+    proc = project.start("watch", "build")
+    try:
+        _started(project, proc)
+        project.write("pipeline.toml", BUILD.replace("echo ran", "echo ran-v2"))
+        wait_for_file(project.path("log.txt"), lines=2)
+        assert project.read("log.txt") == "ran\nran-v2\n"
+        code, err = _stop(proc)
+    finally:
+        proc.kill()
+    assert code == 130
+    assert "pipekit: pipeline.toml changed: running build\n" in err
