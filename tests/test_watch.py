@@ -3,10 +3,12 @@ other files do not; Ctrl-C and SIGTERM stop it with no process left behind."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
 
 import pytest
 from conftest import (
@@ -18,6 +20,7 @@ from conftest import (
     wait_gone,
 )
 
+Popen = subprocess.Popen[bytes]
 needs_watchfiles = pytest.mark.skipif(
     importlib.util.find_spec("watchfiles") is None, reason="watchfiles is not installed"
 )
@@ -34,14 +37,27 @@ sources = ["docs/*.md"]
 """
 
 
-def _started(project: Project, proc: subprocess.Popen[bytes]) -> None:
+@contextlib.contextmanager
+def watching(project: Project, files: dict[str, str], *args: str) -> Iterator[Popen]:
+    """`pipekit watch ARGS` in a project of ``files``, killed afterwards whatever happens."""
+    for name, text in files.items():
+        project.write(name, text)
+    proc = project.start("watch", *args)
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def _started(proc: Popen) -> None:
     """Wait until the watcher watches (it says so on stderr after the first run)."""
     assert proc.stderr is not None
     line = proc.stderr.readline().decode()
     assert line.startswith("pipekit: watching"), line
 
 
-def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT) -> tuple[int, str]:
+def _stop(proc: Popen, sig: int = signal.SIGINT) -> tuple[int, str]:
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=20)
     return proc.returncode, err.decode()
@@ -49,11 +65,8 @@ def _stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGINT) -> tuple[int,
 
 @needs_watchfiles
 def test_a_source_change_runs_the_task_again_and_outputs_do_not(project: Project) -> None:
-    project.write("pipeline.toml", BUILD)
-    project.write("src/a.txt", "a\n")
-    proc = project.start("watch", "build")
-    try:
-        _started(project, proc)
+    with watching(project, {"pipeline.toml": BUILD, "src/a.txt": "a\n"}, "build") as proc:
+        _started(proc)
         assert project.read("log.txt") == "ran\n"  # a first run, at once
         project.write("src/a.txt", "a2\n")
         wait_for_file(project.path("log.txt"), lines=2)
@@ -67,8 +80,6 @@ def test_a_source_change_runs_the_task_again_and_outputs_do_not(project: Project
         time.sleep(1.5)
         assert project.read("log.txt") == "ran\nran\nran\n"
         code, err = _stop(proc)
-    finally:
-        proc.kill()
     assert code == 130
     assert "pipekit: src/a.txt changed: running build\n" in err
     assert "pipekit: src/b.txt changed: running build\n" in err
@@ -76,20 +87,17 @@ def test_a_source_change_runs_the_task_again_and_outputs_do_not(project: Project
     assert not project.path("other.txt").exists()
 
 
-@needs_watchfiles
-def test_changes_during_a_run_start_one_more_run_after_it(project: Project) -> None:
-    project.write(
-        "pipeline.toml",
-        """\
+SLOW = """\
 [tasks.slow]
 run = "echo start >> log.txt; sleep 1; echo end >> log.txt"
 sources = ["src/"]
-""",
-    )
-    project.write("src/a.py", "1\n")
-    proc = project.start("watch", "slow")
-    try:
-        _started(project, proc)
+"""
+
+
+@needs_watchfiles
+def test_changes_during_a_run_start_one_more_run_after_it(project: Project) -> None:
+    with watching(project, {"pipeline.toml": SLOW, "src/a.py": "1\n"}, "slow") as proc:
+        _started(proc)
         project.write("src/a.py", "2\n")
         wait_for_file(project.path("log.txt"), lines=3)  # the second run has started
         project.write("src/a.py", "3\n")  # while it runs: twice
@@ -98,8 +106,6 @@ sources = ["src/"]
         wait_for_file(project.path("log.txt"), lines=6, timeout=15)
         time.sleep(2)
         code, _ = _stop(proc)
-    finally:
-        proc.kill()
     assert code == 130
     assert project.read("log.txt") == "start\nend\n" * 3  # never two at once, none lost
 
@@ -108,24 +114,19 @@ sources = ["src/"]
 @pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_stopping_during_a_run_leaves_no_process(project: Project, sig: int, code: int) -> None:
     marker = f"pipekit-watch-{sig}-{time.time_ns()}"
-    project.write(
-        "pipeline.toml",
-        f"""\
+    serve = f"""\
 [tasks.serve]
 run = "(exec -a {marker}-child sleep 60) & echo up > up.txt; exec -a {marker}-task sleep 60"
 sources = ["app.py"]
-""",
-    )
-    project.write("app.py", "1\n")
-    proc = project.start("watch", "serve")
+"""
     try:
-        wait_for(lambda: project.path("up.txt").exists())
-        wait_for(lambda: len(processes_matching(marker)) == 2)
-        got, err = _stop(proc, sig)
-        assert got == code, err
-        assert not wait_gone(marker)
+        with watching(project, {"pipeline.toml": serve, "app.py": "1\n"}, "serve") as proc:
+            wait_for(lambda: project.path("up.txt").exists())
+            wait_for(lambda: len(processes_matching(marker)) == 2)
+            got, err = _stop(proc, sig)
+            assert got == code, err
+            assert not wait_gone(marker)
     finally:
-        proc.kill()
         kill_matching(marker)
 
 
@@ -154,16 +155,11 @@ def test_without_watchfiles_the_error_says_what_to_install(project: Project) -> 
 
 @needs_watchfiles
 def test_a_change_to_pipeline_toml_is_read_and_runs_again(project: Project) -> None:
-    project.write("pipeline.toml", BUILD)
-    project.write("src/a.txt", "a\n")
-    proc = project.start("watch", "build")
-    try:
-        _started(project, proc)
+    with watching(project, {"pipeline.toml": BUILD, "src/a.txt": "a\n"}, "build") as proc:
+        _started(proc)
         project.write("pipeline.toml", BUILD.replace("echo ran", "echo ran-v2"))
         wait_for_file(project.path("log.txt"), lines=2)
         assert project.read("log.txt") == "ran\nran-v2\n"
         code, err = _stop(proc)
-    finally:
-        proc.kill()
     assert code == 130
     assert "pipekit: pipeline.toml changed: running build\n" in err
