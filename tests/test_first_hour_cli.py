@@ -165,3 +165,8 @@ def test_clean_says_a_task_named_clean_is_run_with_run(project: Project) -> None
     project.write("pipeline.toml", '[tasks.clean]\nrun = "echo mine"\n')
     result = project.run("clean").assert_ok()
     assert "your task 'clean' runs with `pipekit run clean`" in result.stderr
+
+
+def test_dash_l_takes_lists_options(project: Project) -> None:
+    project.write("pipeline.toml", PIPELINE)
+    assert project.run("-l", "--all").assert_ok().stdout == project.run("list", "-a").stdout

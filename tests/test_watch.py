@@ -163,3 +163,18 @@ def test_a_change_to_pipeline_toml_is_read_and_runs_again(project: Project) -> N
         code, err = _stop(proc)
     assert code == 130
     assert "pipekit: pipeline.toml changed: running build\n" in err
+
+
+@needs_watchfiles
+def test_a_broken_pipeline_toml_is_reported_and_watching_goes_on(project: Project) -> None:
+    with watching(project, {"pipeline.toml": BUILD, "src/a.txt": "a\n"}, "build") as proc:
+        _started(proc)
+        project.write("pipeline.toml", BUILD + "oops\n")
+        time.sleep(1.5)
+        assert proc.poll() is None  # still watching
+        project.write("pipeline.toml", BUILD.replace("echo ran", "echo fixed"))
+        wait_for_file(project.path("log.txt"), lines=2)
+        code, err = _stop(proc)
+    assert code == 130
+    assert "invalid TOML: expected '=' after a key" in err
+    assert project.read("log.txt") == "ran\nfixed\n"

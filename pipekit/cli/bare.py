@@ -24,7 +24,7 @@ def rewrite(argv: list[str]) -> list[str]:
         if skip:
             skip = False
         elif arg in _LIST:
-            return [*argv[:i], *argv[i + 1 :], "list"]
+            return [*argv[:i], "list", *argv[i + 1 :]]  # `pipekit -l --all` lists all
         elif arg in _NOT_A_RUN or not arg.startswith("-") or arg == "-":
             return argv  # a command, or --help: argparse reads it as before
         elif arg in _WITH_VALUE:

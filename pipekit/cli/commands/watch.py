@@ -81,7 +81,9 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
 
 def _loop(inv: Invocation, watched: WatchSet, targets: list[str], argv: list[str]) -> None:
     from pipekit.cli.watching import watch_set
+    from pipekit.errors import PipekitError
     from pipekit.graph import check_names
+    from pipekit.load.config import load
 
     first = True
     for batch in _batches(watched.root):
@@ -95,10 +97,12 @@ def _loop(inv: Invocation, watched: WatchSet, targets: list[str], argv: list[str
         if not changed:
             continue
         if watched.own[0] in changed:  # pipeline.toml: read it (and what to watch) again
-            inv._pipeline = None
-            pipeline = inv.pipeline()
-            check_names(pipeline, targets)
-            watched = watch_set(inv, pipeline, targets)
+            try:
+                pipeline = load(inv.pipeline_path())
+                check_names(pipeline, targets)
+                watched = watch_set(inv, pipeline, targets)
+            except PipekitError:
+                pass  # the run below reports it; the files watched stay until it is fixed
         more = f" and {len(changed) - 3} more" if len(changed) > 3 else ""
         inv.err(f"pipekit: {', '.join(changed[:3])}{more} changed: running {' '.join(targets)}")
         _run(argv)
