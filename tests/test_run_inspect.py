@@ -280,9 +280,9 @@ def test_python_dash_m_and_the_console_script_agree(project: Project) -> None:
     assert script.stdout == project.run("--version").stdout
 
 
-def test_no_command_prints_help_and_exits_2(project: Project) -> None:
-    result = project.run()
-    assert result.exit_code == 2
+def test_help_lists_the_commands(project: Project) -> None:
+    result = project.run("--help")  # bare `pipekit` runs the default task: test_first_hour_cli
+    assert result.exit_code == 0
     assert result.stdout.startswith("usage: pipekit ")
     for command in ("run", "list", "graph", "explain", "check"):
         assert f"    {command} " in result.stdout

@@ -122,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     if _fast_version(args_list):
         return 0
+    from pipekit.cli.bare import rewrite
+
+    args_list = rewrite(args_list)  # bare `pipekit` runs the default; `-l` lists
     import gc
 
     # pipekit is a short-lived process that builds large acyclic structures (the cached

@@ -10,29 +10,21 @@ import os
 import re
 
 from pipekit.errors import ConfigError, CycleError, display_path
+from pipekit.load.schema import (  # the known keys are declared there, with their types
+    ENV_NAME_PATTERN,
+    PIPELINE_KEYS,
+    TASK_KEYS,
+    TASK_NAME_PATTERN,
+    TOP_LEVEL,
+)
 from pipekit.model import Pipeline, Task
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from typing import Any
 
-TOP_LEVEL = ("pipeline", "env", "tasks", "ci")
-PIPELINE_KEYS = ("name", "default", "plugins")
-TASK_KEYS = (
-    "run",
-    "uses",
-    "with",
-    "deps",
-    "sources",
-    "outputs",
-    "env",
-    "cwd",
-    "timeout",
-    "description",
-    "serial",
-)
-TASK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+TASK_NAME = re.compile(TASK_NAME_PATTERN)
+ENV_NAME = re.compile(ENV_NAME_PATTERN)
 
 
 def parse(path: str, data: bytes) -> Pipeline:

@@ -70,8 +70,8 @@ class ProjectScan:
 class Proposal:
     """A task that a step kind proposes for ``pipekit init``.
 
-    ``with_`` holds only the options that differ from the defaults; ``comment`` is written
-    above the task in the generated pipeline.toml.
+    ``with_`` holds only the options that differ from the defaults; ``comment`` becomes the
+    task's ``description`` up to its first "; ", and a comment line for the rest.
     """
 
     task: str

@@ -72,7 +72,7 @@ def default_image(ctx: StepContext) -> str:
 
 
 def install_inputs(ctx: StepContext) -> tuple[list[str], bool]:
-    """(requirement files, installs the project?) of the pipeline's ``install`` tasks."""
+    """(runtime requirement files, installs the project?) of the pipeline's ``install`` tasks."""
     files: list[str] = []
     project = False
     for task in ctx.pipeline.tasks.values():
@@ -84,7 +84,13 @@ def install_inputs(ctx: StepContext) -> tuple[list[str], bool]:
             raw = [] if (is_project or task.with_.get("packages")) else ["requirements.txt"]
         files += [raw] if isinstance(raw, str) else [str(r) for r in raw]
         project = project or is_project
-    return list(dict.fromkeys(files)), project
+    runtime = [f for f in dict.fromkeys(files) if not _DEV_REQUIREMENTS.search(f)]
+    return runtime, project
+
+
+#: Requirement files for development only (requirements-dev.txt, test-requirements.txt,
+#: requirements/lint.txt ...): the image installs what the program needs to run, not these.
+_DEV_REQUIREMENTS = re.compile(r"(^|[/_.-])(dev|develop|test|tests|lint|docs|ci)([/_.-]|$)")
 
 
 def written_by_others(ctx: StepContext, context: str) -> list[str]:
