@@ -18,6 +18,7 @@ import pytest
 
 from tests.helpers_act import GHA_LOCAL, RUN_WORKFLOW, ActRun, build_wheel, executed, expected
 from tests.helpers_act import run_workflow as act
+from tests.helpers_docker import free_port, unique
 from tests.helpers_emit import EXAMPLES, load_workflow, pipekit
 
 pytestmark = [
@@ -135,12 +136,22 @@ def test_hello_runs_green_and_a_broken_copy_is_red_where_it_broke(tmp_path: Path
 @pytest.mark.docker
 def test_service_runs_green_with_its_docker_job(tmp_path: Path, wheels: Path) -> None:
     service = copy_example("service", tmp_path)
+    # its own container name and port: a developer's running example (or another test) keeps its own
+    name, port = unique("pipekit-svc"), free_port()
+    toml = (service / "pipeline.toml").read_text()
+    for old, new in (
+        ('"pipekit-example-service"', f'"{name}"'),
+        ("host_port = 8765", f"host_port = {port}"),
+    ):
+        assert old in toml
+        toml = toml.replace(old, new)
+    (service / "pipeline.toml").write_text(toml)
     workflow = emitted(service)
     assert "not a release on" in workflow.read_text()  # the comment on the install line
     try:
         run = act(workflow, service, EXTRA_FIND_LINKS=str(wheels))
     finally:
-        subprocess.run(["docker", "rm", "-f", "pipekit-example-service"], capture_output=True)
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True)
     assert run.returncode == 0, run.tail()
     assert run.results == {
         "train": "succeeded",
