@@ -96,7 +96,7 @@ def parse(argv: list[str]) -> RunArgs | None:
 
 def _store(args: RunArgs, dest: str, value: str) -> bool:
     if dest == "jobs":
-        if not value.isdigit() or int(value) < 1:
+        if not value.isdigit() or len(value) > 9 or int(value) < 1:  # argparse: huge ones
             return False
         args.jobs = int(value)
     elif dest == "color":
