@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import heapq
 import os
-import select
 import time
 
 from pipekit import events, graph
 from pipekit.fresh.verdict import judge, make_record, output_facts, source_facts
 from pipekit.run import process, signals
+from pipekit.run.flight import Running, Watch
 from pipekit.run.specs import Recipes, Spec
 from pipekit.shell import SHELL
 
@@ -54,39 +54,6 @@ class RunOptions:
         self.force = force
 
 
-class Running:
-    """A task in flight (the scheduler's own: reporters are told names and lines)."""
-
-    __slots__ = (
-        "deadline",
-        "index",
-        "kill_at",
-        "name",
-        "proc",
-        "reason",
-        "signalled",
-        "sources",
-        "specs",
-        "start",
-        "tail",
-        "timed_out",
-    )
-
-    def __init__(self, name: str, specs: list[Spec], reason: str, start: float) -> None:
-        self.name = name
-        self.specs = specs
-        self.reason = reason  # why it runs
-        self.start = start
-        self.index = 0  # of the command running now
-        self.proc: process.Proc | None = None
-        self.deadline: float | None = None
-        self.kill_at: float | None = None
-        self.timed_out = False
-        self.signalled = False
-        self.sources: dict[str, Fact] = {}
-        self.tail: list[str] = []  # its last TAIL lines (not a deque: collections costs start-up)
-
-
 class Stopped(Exception):
     """A stopping signal came while no task was running: stop whatever pipekit was doing."""
 
@@ -118,48 +85,6 @@ class _Queue:
             waiting[child] -= 1
             if waiting[child] == 0:
                 heapq.heappush(self.ready, (self.rank[child], child))
-
-
-class _Watch:
-    """What ``poll`` watches: each process's output pipe and pidfd, and the wake-up pipe
-    that a signal writes to (so a signal ends the wait at once)."""
-
-    def __init__(self) -> None:
-        self.poller = select.poll()
-        self.fdmap: dict[int, tuple[str, Running]] = {}
-        self.wake_r, self.wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self.poller.register(self.wake_r, select.POLLIN)
-
-    def add(self, run: Running) -> None:
-        proc = run.proc
-        assert proc is not None and proc.fd is not None
-        self._register(proc.fd, "out", run)
-        if proc.pidfd is not None:
-            self._register(proc.pidfd, "exit", run)
-
-    def _register(self, fd: int, kind: str, run: Running) -> None:
-        self.fdmap[fd] = (kind, run)
-        self.poller.register(fd, select.POLLIN)
-
-    def drop(self, fd: int | None) -> None:
-        if fd is not None and fd in self.fdmap:
-            self.poller.unregister(fd)
-            del self.fdmap[fd]
-
-    def wait(self, timeout_ms: int) -> list[int]:
-        """The fds with news, after at most ``timeout_ms``. Look each up in ``fdmap`` only
-        when its turn comes: handling one may close another (and a new process reuse it)."""
-        out = []
-        for fd, _ in self.poller.poll(timeout_ms):
-            if fd == self.wake_r:
-                _drain(fd)
-            else:
-                out.append(fd)
-        return out
-
-    def close(self) -> None:
-        os.close(self.wake_r)
-        os.close(self.wake_w)
 
 
 class Runner:
@@ -248,7 +173,7 @@ class Runner:
         if not order:
             return
         queue = _Queue(self.pipeline, order)
-        watch = _Watch()
+        watch = Watch()
         caught = signals.catch(self._caught, watch.wake_w)
         try:
             while True:
@@ -270,7 +195,7 @@ class Runner:
             watch.close()
             self._kill_strays(None)
 
-    def _start_ready(self, queue: _Queue, watch: _Watch) -> None:
+    def _start_ready(self, queue: _Queue, watch: Watch) -> None:
         """Start (or settle without a process) ready tasks while a slot is free."""
         while len(self.running) < self.jobs and not self.stopping and not self.signal_received:
             name = queue.pop()
@@ -281,7 +206,7 @@ class Runner:
                 self.running.pop(name, None)
                 queue.release(name)
 
-    def _collect(self, watch: _Watch) -> None:
+    def _collect(self, watch: Watch) -> None:
         """Wait for output, an exit, a signal or the next deadline; pass lines on, reap."""
         for fd in watch.wait(self._poll_timeout()):
             entry = watch.fdmap.get(fd)
@@ -300,7 +225,7 @@ class Runner:
                 watch.drop(fd)
                 proc.close_pipe()
 
-    def _watch_clocks(self, watch: _Watch) -> None:
+    def _watch_clocks(self, watch: Watch) -> None:
         """Reap exits no pidfd reported; time out tasks; SIGKILL what outlived its grace."""
         now = time.monotonic()
         for run in list(self.running.values()):
@@ -342,7 +267,7 @@ class Runner:
         return int(wait * 1000) + 1
 
     # -- deciding -------------------------------------------------------------------------------
-    def _settle_or_start(self, name: str, watch: _Watch) -> Running | None:
+    def _settle_or_start(self, name: str, watch: Watch) -> Running | None:
         """Settle a ready task that needs no process (None), or start it."""
         task = self.pipeline.tasks[name]
         blocked = self._failed_dep(task) if self.failed else None
@@ -399,7 +324,7 @@ class Runner:
         return events.WOULD_RUN if self.opts.dry_run else events.OK
 
     # -- processes ------------------------------------------------------------------------------
-    def _start(self, task: Task, reason: str, watch: _Watch) -> Running:
+    def _start(self, task: Task, reason: str, watch: Watch) -> Running:
         run = Running(task.name, self.recipes.specs(task), reason, time.monotonic())
         if task.timeout:
             run.deadline = run.start + task.timeout
@@ -417,7 +342,7 @@ class Runner:
         self._spawn_next(run, watch)
         return run
 
-    def _spawn_next(self, run: Running, watch: _Watch) -> None:
+    def _spawn_next(self, run: Running, watch: Watch) -> None:
         spec = run.specs[run.index]
         self.reporter.command_started(run.name, spec.text)
         try:
@@ -439,7 +364,7 @@ class Runner:
             return f"cannot start: {missing} not found on PATH", 127
         return f"cannot start: {exc.strerror}", 126
 
-    def _reap(self, run: Running, watch: _Watch) -> None:
+    def _reap(self, run: Running, watch: Watch) -> None:
         """The command of ``run`` exited: stop its leftovers; next command, or the end."""
         proc = run.proc
         assert proc is not None
@@ -597,14 +522,6 @@ def slots(jobs: int, tasks: int) -> int:
         if soft != resource.RLIM_INFINITY:
             n = max(1, min(n, (soft - 64) // FDS_PER_TASK))
     return n
-
-
-def _drain(fd: int) -> None:
-    try:
-        while os.read(fd, 512):
-            pass
-    except BlockingIOError:
-        pass
 
 
 def _missing_command(tail: list[str]) -> str | None:
