@@ -136,3 +136,32 @@ def test_ctrl_c_while_no_task_runs_stops_at_once(project: Project) -> None:
     assert "pipekit: Ctrl-C: stopping\n" in err.decode()
     assert "pipekit: not run: second\n" in err.decode()
     assert "Traceback" not in err.decode()
+
+
+def test_a_second_ctrl_c_while_pipekit_is_busy_kills_at_once(project: Project, marker: str) -> None:
+    """The loop is busy hashing b's huge source while a runs: the first Ctrl-C cannot be
+    acted on until that ends, the second one does not wait."""
+    with open(project.path("huge.bin"), "wb") as f:
+        f.truncate(1 << 40)
+    project.write(
+        "pipeline.toml",
+        f'[tasks.a]\nrun = "touch a.up; exec -a {marker} sleep 60"\n'
+        '[tasks.b]\nrun = "true"\nsources = ["huge.bin"]\n',
+    )
+    proc = project.start("run", "a", "b", "-j2")
+    try:
+        wait_for(lambda: project.path("a.up").exists() and processes_matching(marker))
+        time.sleep(0.5)  # b's hashing has begun
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == -signal.SIGINT, err
+    assert wait_gone(marker, timeout=1) == []
+    stderr = err.decode()
+    assert "pipekit: Ctrl-C: stopping 1 running task(s) (a)\n" in stderr
+    assert "pipekit: task a interrupted by Ctrl-C\n" in stderr
+    assert "Traceback" not in stderr

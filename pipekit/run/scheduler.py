@@ -136,9 +136,8 @@ class Runner:
         self._finish_fresh()
         try:
             self._schedule()
-        except Stopped as stop:
-            self.interrupted = stop.signum
-            self.reporter.interrupted(stop.signum, [])
+        except Stopped:
+            pass  # its tasks are stopped and the signal reported (see _stop_now)
         for name in self.order:
             if name not in self.results:
                 reason = (
@@ -189,6 +188,9 @@ class Runner:
                 if self.reporter.wants_ticks:
                     self.reporter.tick()
             self._handle_signal()  # one that came as the last task ended
+        except Stopped as stop:
+            self._stop_now(stop.signum)
+            raise
         finally:
             self._abandon()
             signals.release(caught)
@@ -483,11 +485,26 @@ class Runner:
     # -- signals --------------------------------------------------------------------------------
     def _caught(self, signum: int, frame: object) -> None:
         """The signal handler: note the signal for the loop (its write to the wake-up pipe
-        ends the wait). With no task running there is nothing to stop gracefully, and
-        pipekit may be busy (hashing a large source tree): stop at once."""
-        if not self.running:
+        ends the wait). pipekit may be busy, though (hashing a large source tree): with no
+        task running there is nothing to stop gracefully, and a second signal before the
+        loop saw the first one says not to wait: stop at once."""
+        if not self.running or self.signal_received:
             raise Stopped(signum)
         self.signal_received = signum
+
+    def _stop_now(self, signum: int) -> None:
+        """SIGKILL every running task's group and report it interrupted."""
+        if not self.interrupted:
+            self.interrupted = signum
+            self.reporter.interrupted(signum, list(self.running))
+        for run in list(self.running.values()):
+            proc = run.proc
+            if proc is not None:
+                process.signal_group(proc.pid, signals.SIGKILL)
+                proc.wait()
+                proc.close()
+                run.signalled = True
+                self._task_failed(run, "killed by SIGKILL", 128 + signals.SIGKILL)
 
     def _handle_signal(self) -> None:
         """Forward a signal to every running task's group (SIGKILL on the second)."""
