@@ -28,14 +28,15 @@ CHUNK = 65536
 MAX_PARTIAL = 64 * 1024  # a line longer than this is passed on in pieces
 
 
-def resolve_program(name: str, path: str | None, cwd: str) -> str | None:
-    """The path of ``name`` on ``path`` (like ``which``) for a process in folder ``cwd``,
-    or None. A relative entry of ``path`` gives a path relative to ``cwd``, as in bash."""
+def resolve_program(name: str, path: str | None, cwd: str | None = None) -> str | None:
+    """The path of ``name`` on ``path`` (like ``which``) for a process in folder ``cwd``
+    (default: pipekit's), or None. A relative entry of ``path`` gives a path relative to
+    that folder, as in bash."""
     if os.sep in name:
         return name
     for folder in (path or os.defpath).split(os.pathsep):
         candidate = os.path.join(folder or ".", name)
-        full = os.path.join(cwd, candidate)
+        full = candidate if cwd is None else os.path.join(cwd, candidate)
         if os.access(full, os.X_OK) and not os.path.isdir(full):
             return candidate
     return None

@@ -119,7 +119,8 @@ class Runner:
         self.jobs = slots(options.jobs, len(order))
         self.signal_received = 0
         self.interrupted = 0  # the signal that stopped the run, if one did
-        self.stopping = False
+        self.stopping = False  # start no more tasks
+        self.closing = False  # the loop is over: stopping what is left
         self.failed = False
         self.plugin_error: Exception | None = None
         self.t0 = time.monotonic()
@@ -192,10 +193,13 @@ class Runner:
             self._stop_now(stop.signum)
             raise
         finally:
+            self.closing = True
             self._abandon()
             signals.release(caught)
             watch.close()
             self._kill_strays(None)
+            if self.signal_received and not self.interrupted:  # too late to stop anything
+                self.interrupted = self.signal_received
 
     def _start_ready(self, queue: _Queue, watch: Watch) -> None:
         """Start (or settle without a process) ready tasks while a slot is free."""
@@ -488,9 +492,12 @@ class Runner:
         ends the wait). pipekit may be busy, though (hashing a large source tree): with no
         task running there is nothing to stop gracefully, and a second signal before the
         loop saw the first one says not to wait: stop at once."""
-        if not self.running or self.signal_received:
+        if self.closing:  # everything is being stopped already
+            self.signal_received = signum
+        elif not self.running or self.signal_received:
             raise Stopped(signum)
-        self.signal_received = signum
+        else:
+            self.signal_received = signum
 
     def _stop_now(self, signum: int) -> None:
         """SIGKILL every running task's group and report it interrupted."""
