@@ -165,3 +165,26 @@ def test_a_second_ctrl_c_while_pipekit_is_busy_kills_at_once(project: Project, m
     assert "pipekit: Ctrl-C: stopping 1 running task(s) (a)\n" in stderr
     assert "pipekit: task a interrupted by Ctrl-C\n" in stderr
     assert "Traceback" not in stderr
+
+
+def test_closing_the_terminal_leaves_no_task_behind(project: Project, marker: str) -> None:
+    """The real thing: pipekit on a terminal (live view) whose terminal goes away."""
+    import pty
+
+    project.write("pipeline.toml", long_tasks(marker))
+    argv = project.argv("run", "all", "-j4")
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: exec at once, never return into pytest
+        try:
+            os.chdir(project.root)
+            os.execve(argv[0], argv, project.env({"TERM": "xterm"}))
+        finally:
+            os._exit(127)
+    try:
+        wait_for_file(project.path("started.txt"), lines=4)
+        wait_for(lambda: len(processes_matching(marker)) >= 8)
+    finally:
+        os.close(fd)  # the terminal closes: the kernel sends SIGHUP to pipekit
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == -signal.SIGHUP  # after a graceful stop
+    assert wait_gone(marker, timeout=5) == []

@@ -140,3 +140,28 @@ def test_a_closed_stdout_leaves_no_task_behind(project: Project, marker: str) ->
     proc.stdout.close()  # before the task writes its second line
     proc.wait(timeout=15)
     assert wait_gone(marker, timeout=2) == []
+
+
+def test_a_task_killed_by_a_closed_stdout_is_forgotten(project: Project, marker: str) -> None:
+    """`pipekit run --force | head -1` ends a recorded task mid-way: its outputs may be half
+    written, so it must run again next time."""
+    script = (
+        "cat in.txt > out.txt; if [ -e slow ]; then sleep 0.5; echo more; "
+        f"exec -a {marker} sleep 60; fi"
+    )
+    project.write(
+        "pipeline.toml",
+        f'[tasks.t]\nrun = "{script}"\nsources = ["in.txt"]\noutputs = ["out.txt"]\n',
+    )
+    project.write("in.txt", "x\n")
+    assert project.run("run", "t").code == 0
+    project.write("slow", "")  # not a source: t stays up to date...
+    assert project.run("run", "-n", "t").stdout.startswith("pipekit: nothing to do")
+    proc = project.start("run", "--force", "t")  # ...but is forced to run, and is cut off
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == f"[t] $ {script}\n".encode()
+    proc.stdout.close()
+    proc.wait(timeout=15)
+    assert wait_gone(marker, timeout=2) == []
+    dry = project.run("run", "-n", "t")
+    assert "would run t: " in dry.stdout, dry

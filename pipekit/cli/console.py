@@ -321,10 +321,11 @@ def _summary_table(shown: list[TaskResult], hidden: int) -> Any:
 
 def make_console(out: TextIO, err: TextIO, *, color: bool) -> PlainConsole:
     """A live console on a terminal, plain lines otherwise."""
-    try:
-        tty = out.isatty()
-    except (AttributeError, ValueError):
-        tty = False
+    tty = _isatty(out)
+    if tty:
+        out = _TerminalStream(out)  # type: ignore[assignment]
+    if _isatty(err):
+        err = _TerminalStream(err)  # type: ignore[assignment]
     if tty and _term_ok():
         return LiveConsole(out, err, color=color)
     if out is sys.stdout:
@@ -333,6 +334,48 @@ def make_console(out: TextIO, err: TextIO, *, color: bool) -> PlainConsole:
         except (AttributeError, ValueError):
             pass
     return PlainConsole(out, err, color=color)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _TerminalStream:
+    """A terminal's stream that goes quiet once the terminal is gone (writes fail with EIO
+    after a hangup), so the run still stops its tasks gracefully and dies by SIGHUP
+    instead of failing on the first line it can no longer show."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self.stream.write(text)
+            except OSError as exc:
+                self._check(exc)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                self._check(exc)
+
+    def _check(self, exc: OSError) -> None:
+        import errno
+
+        if exc.errno != errno.EIO:
+            raise exc
+        self.gone = True
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding... as the stream's
+        return getattr(self.stream, name)
 
 
 def _term_ok() -> bool:

@@ -254,10 +254,13 @@ class Runner:
                 queue.release(name)
 
     def _abandon(self) -> None:
-        """SIGKILL what still runs: the loop was left by an exception (e.g. a closed stdout)."""
+        """SIGKILL what still runs: the loop was left by an exception (e.g. a closed stdout).
+        Such a task may have half written its outputs: its record goes."""
         for run in self.running.values():
             if run.proc is not None:
                 process.signal_group(run.proc.pid, signals.SIGKILL)
+                if self.state is not None:
+                    self.state.forget(run.name)
 
     def _poll_timeout(self) -> int:
         now = time.monotonic()
