@@ -1,4 +1,4 @@
-"""What the runner reports: task results and progress events, rendered by the console."""
+"""What a run reports: task statuses and results, told to reporters (see run/reporter.py)."""
 
 from __future__ import annotations
 

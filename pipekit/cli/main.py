@@ -153,8 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         report(exc, args.verbose)
         return exc.exit_code
     except KeyboardInterrupt:
+        from pipekit.cli.diebysignal import die_by
+        from pipekit.run.signals import SIGINT
+
         sys.stderr.write("pipekit: interrupted\n")
-        return ExitCode.INTERRUPTED
+        return die_by(SIGINT)  # as a shell expects of a command stopped by Ctrl-C
     except BrokenPipeError:  # `pipekit ... | head`: the reader went away
         import os
 

@@ -186,7 +186,7 @@ class Recipes:
                 now = records.get(dep)
                 if now is None or now[4] != outputs:
                     return False
-        stat = os.stat
+        stat, join, root = os.stat, os.path.join, self.root
         matched = self._matched
         for paths, facts in ((patterns[0], record[1]), (patterns[1], record[2])):
             if len(paths) != len(facts):
@@ -201,7 +201,7 @@ class Recipes:
                         return False
                     continue
                 try:
-                    st = stat(path)  # the run's cwd is the pipeline's folder
+                    st = stat(join(root, path))
                 except OSError:
                     return False
                 if (

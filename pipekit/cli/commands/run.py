@@ -10,9 +10,13 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-
 if TYPE_CHECKING:
     import argparse  # the usual `pipekit run` is read without it: see runargs.py
 
+    from pipekit.events import TaskResult
+    from pipekit.fresh.state import State
     from pipekit.model import Pipeline
     from pipekit.plugin.manager import Plugins
     from pipekit.plugin.resolve import ResolvedStep
+    from pipekit.run.reporter import Reporter
+    from pipekit.run.scheduler import Runner
 
 
 def default_jobs() -> int:
@@ -43,9 +47,9 @@ def load_steps(
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
+    import time
+
     from pipekit.cli.console import make_console
-    from pipekit.errors import ExitCode
-    from pipekit.fresh.state import State
     from pipekit.graph import check_names, closure
     from pipekit.run.scheduler import Runner, RunOptions
 
@@ -54,61 +58,86 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     order = closure(pipeline, targets, with_deps=not args.no_deps)
     plugins, steps = load_steps(inv, pipeline, order)
     console = make_console(inv.stdout, inv.stderr, color=inv.color)
-    incremental = any(
-        pipeline.tasks[n].incremental or (n in steps and (steps[n].sources or steps[n].outputs))
-        for n in order
-    )
-    state = None
-    if incremental:
-        if args.dry_run:
-            state = State.read(pipeline.root)
-        else:
+    reporter: Reporter = console
+    if args.trace:
+        from pipekit.run.reporter import FanOut
+        from pipekit.run.trace import TraceReporter
 
-            def waiting(pid: str) -> None:
-                console.warn(
-                    f"waiting for another pipekit run in this folder (pid {pid}) to finish"
-                )
-
-            state = State.for_run(pipeline.root, on_wait=waiting)
-        for warning in state.warnings:
-            console.warn(warning)
+        reporter = FanOut(console, TraceReporter(args.trace, pipeline.name))
+    state = _open_state(pipeline, order, steps, reporter, dry_run=args.dry_run)
     options = RunOptions(
         jobs=args.jobs or default_jobs(),
         keep_going=args.keep_going,
         dry_run=args.dry_run,
         force=args.force,
     )
-    runner = Runner(pipeline, order, options, console, state=state, steps=steps, plugins=plugins)
+    runner = Runner(pipeline, order, options, reporter, state=state, steps=steps, plugins=plugins)
     try:
         results = runner.run()
     finally:
         if state is not None and not args.dry_run:
-            state.close()
-            if state.save_failed:
-                console.warn(
-                    "could not write .pipekit/ (is the disk full?): "
-                    "tasks that succeeded will run again next time"
-                )
-    import time
-
-    elapsed = time.monotonic() - runner.t0
-    if runner.interrupted:
-        from pipekit.run import signals
-
-        code = ExitCode.INTERRUPTED if runner.interrupted == signals.SIGINT else ExitCode.TERMINATED
-    elif runner.plugin_error is not None:
-        code = ExitCode.USAGE
-    elif any(not r.ok for r in results):
-        code = ExitCode.TASK_FAILED
-    else:
-        code = ExitCode.OK
-    console.run_finished(results, elapsed, int(code))
-    if args.trace:
-        from pipekit.run.trace import write_trace
-
-        write_trace(args.trace, pipeline.name, results)
+            _close_state(state, reporter)
+    code = exit_status(runner, results)
+    reporter.run_finished(results, time.monotonic() - runner.t0, code)
     if runner.plugin_error is not None:
         raise runner.plugin_error
     if plugins is not None and plugins.observes_tasks:
-        plugins.run_finished(results, int(code))
-    return int(code)
+        plugins.run_finished(results, code)
+    if runner.interrupted:  # stopped by a signal: die by it, as a shell expects
+        from pipekit.cli.diebysignal import die_by
+
+        return die_by(runner.interrupted)
+    return code
+
+
+def exit_status(runner: Runner, results: list[TaskResult]) -> int:
+    """128 + the signal that stopped the run; 2 for a broken plugin; 1 for a failed task."""
+    from pipekit.errors import ExitCode
+
+    if runner.interrupted:
+        return 128 + runner.interrupted  # 130 for SIGINT, 143 for SIGTERM, as shells say
+    if runner.plugin_error is not None:
+        return ExitCode.USAGE
+    if any(not r.ok for r in results):
+        return ExitCode.TASK_FAILED
+    return ExitCode.OK
+
+
+def _open_state(
+    pipeline: Pipeline,
+    order: list[str],
+    steps: dict[str, ResolvedStep],
+    reporter: Reporter,
+    *,
+    dry_run: bool,
+) -> State | None:
+    """The state, when a selected task has sources or outputs: read only for a dry run,
+    else under the run lock (saying so while it waits for another run)."""
+    from pipekit.fresh.state import State
+
+    incremental = any(
+        pipeline.tasks[n].incremental or (n in steps and (steps[n].sources or steps[n].outputs))
+        for n in order
+    )
+    if not incremental:
+        return None
+    if dry_run:
+        state = State.read(pipeline.root)
+    else:
+
+        def waiting(pid: str) -> None:
+            reporter.warn(f"waiting for another pipekit run in this folder (pid {pid}) to finish")
+
+        state = State.for_run(pipeline.root, on_wait=waiting)
+    for warning in state.warnings:
+        reporter.warn(warning)
+    return state
+
+
+def _close_state(state: State, reporter: Reporter) -> None:
+    state.close()
+    if state.save_failed:
+        reporter.warn(
+            "could not write .pipekit/ (is the disk full?): "
+            "tasks that succeeded will run again next time"
+        )
