@@ -150,7 +150,10 @@ def test_broken_installed_plugin_names_its_distribution_and_version(
             python=python_of(venv),
             env=env(),
         )
-        result = project.run("run")
+        # A pipeline that uses none of its step kinds runs: the broken plugin blocks only
+        # the commands that need it, and `check` (which loads every plugin) is one of them.
+        project.run("run").assert_ok()
+        result = project.run("check")
         assert result.exit_code == 2
         assert result.stderr == (
             "pipekit: error: plugin 'broken' (pipekit-broken 2.3.4) raised RuntimeError in "
@@ -158,12 +161,20 @@ def test_broken_installed_plugin_names_its_distribution_and_version(
             "  hint: run with -v for the traceback; disable the plugin with "
             "PIPEKIT_DISABLE_PLUGINS=broken\n"
         )
-        verbose = project.run("-v", "run")
+        verbose = project.run("-v", "check")
         assert 'raise RuntimeError("cannot reach the license server")' in verbose.stderr
+        listing = project.run("plugins")
+        assert listing.exit_code == 2
+        assert (
+            "broken  (pipekit-broken 2.3.4; entry point: pipekit_broken)\n"
+            "    BROKEN: plugin 'broken' (pipekit-broken 2.3.4) raised RuntimeError in "
+            "pipekit_register_step_kinds: cannot reach the license server\n"
+        ) in listing.stdout
         disabled = dict(env())
         disabled["PIPEKIT_DISABLE_PLUGINS"] = ",".join(
             filter(None, [disabled.get("PIPEKIT_DISABLE_PLUGINS"), "pipekit-broken"])
         )
+        project.run("check", env=disabled).assert_ok()
         project.run("run", env=disabled).assert_ok()
     finally:
         uv("pip", "uninstall", "-q", "--python", python_of(venv), "pipekit-broken")

@@ -16,7 +16,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-
 if TYPE_CHECKING:
     from typing import Any
 
-TOP_LEVEL = ("pipeline", "env", "tasks", "ci")
+TOP_LEVEL = ("pipeline", "env", "tasks")  # other tables are plugins': see plugin/tables.py
 PIPELINE_KEYS = ("name", "default", "plugins")
 TASK_KEYS = (
     "run",
@@ -216,18 +216,6 @@ class _Validator:
 
     def pipeline(self) -> Pipeline:
         doc = self.doc
-        for key in doc:
-            if key not in TOP_LEVEL:
-                from pipekit.errors import did_you_mean
-
-                hint = did_you_mean(key, TOP_LEVEL)
-                raise self.error(
-                    (key,),
-                    f"unknown table '{key}'" + (f"; {hint}" if hint else ""),
-                    hint=None
-                    if hint
-                    else "pipeline.toml has the tables " + ", ".join(f"[{k}]" for k in TOP_LEVEL),
-                )
         settings = doc.get("pipeline", {})
         if not isinstance(settings, dict):
             raise self.expect(("pipeline",), settings, "a table")

@@ -283,7 +283,10 @@ class Runner:
                             task_commands(task, self.steps.get(name)),
                         )
                     running[name] = run
-                    self._spawn_next(run, poller, fdmap)
+                    if self.plugin_error is None:
+                        self._spawn_next(run, poller, fdmap)
+                    else:  # pipekit_before_task raised: the task fails, never recorded
+                        self._task_failed(run, "not started: a plugin failed before it", 2)
                     if run.proc is None:  # could not start
                         del running[name]
                         free_lanes.append(run.lane)

@@ -133,7 +133,7 @@ class Recipes:
             task.run if step is None else tuple(c.identity() for c in step.commands),
             self.declared_env(task),
             task.uses,
-            repr(step.options) if step is not None else None,
+            step.fingerprint if step is not None else None,
             task.cwd,
             task.sources,
             task.outputs,
