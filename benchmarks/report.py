@@ -105,6 +105,7 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
         0.030,
         f"{wide:.3f} s ({over * 1e3:+.0f} ms)" if wide is not None and over is not None else "–",
     )
+    out += plugin_targets(data.get("plugins", {}))
     peaks = [_peak(r10k.get("pipekit", {}).get(k)) for k in "abc"]
     peak = max((p for p in peaks if p is not None), default=None)
     add(
@@ -112,6 +113,45 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
         peak,
         150 * MB,
         f"{peak / MB:.0f} MB ({peak:.0f} MiB)" if peak is not None else "–",
+    )
+    return out
+
+
+def plugin_targets(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 13's targets: `uses` pipelines start like `run` ones, an unused plugin is free."""
+    if not p:
+        return []
+    runs = _median(p.get("seed, run tasks"))
+    uses = _median(p.get("seed, uses steps"))
+    plugin = _median(p.get("seed, uses steps + unused plugin installed"))
+    dag_run = next((_median(v) for k, v in p.items() if k.startswith("dag, run")), None)
+    dag_uses = next((_median(v) for k, v in p.items() if k.startswith("dag, uses")), None)
+    added = None if plugin is None or uses is None else plugin - uses
+    rows = [
+        ("seed no-op, uses steps ≤ 1.2× run tasks", _ratio(uses, runs), 1.2, uses, runs),
+        (
+            "1,000-task no-op, uses steps ≤ 1.3× run tasks",
+            _ratio(dag_uses, dag_run),
+            1.3,
+            dag_uses,
+            dag_run,
+        ),
+    ]
+    out = []
+    for target, ratio, limit, a, b in rows:
+        shown = f"{ratio:.2f}× ({a * 1e3:.1f} ms vs {b * 1e3:.1f} ms)" if ratio and a and b else "–"
+        met = None if ratio is None else ratio <= limit
+        out.append(
+            {"target": target, "value": ratio, "limit": limit, "measured": shown, "met": met}
+        )
+    out.append(
+        {
+            "target": "an unused third-party plugin adds < 3 ms to the seed no-op",
+            "value": added,
+            "limit": 0.003,
+            "measured": "–" if added is None else f"{added * 1e3:+.1f} ms",
+            "met": None if added is None else added < 0.003,
+        }
     )
     return out
 
@@ -240,6 +280,11 @@ def markdown(data: dict[str, Any]) -> str:
         lines += ["", *_dag_table(n, data["dag"][n])]
     if data["wide"]:
         lines += ["", "### wide", "", *_wide_table(data["wide"])]
+    if data.get("plugins"):
+        lines += ["", "### plugins (issue 13): no-op runs of real pipelines", ""]
+        lines += ["| pipeline | wall ms, median (min–max) |", "|---|---|"]
+        for name, fig in data["plugins"].items():
+            lines.append(f"| {name} | {_fig(fig, 1e3, 1)} |")
     lines += [
         "",
         "### correctness (outside the timings)",
@@ -250,7 +295,13 @@ def markdown(data: dict[str, Any]) -> str:
     for c in data["checks"]:
         verdict = "passed" if c["passed"] else "**FAILED**"
         lines.append(f"| {c['check']} | {c['size']} | {verdict}: {c['detail']} |")
-    lines += ["", "### issue 3 targets", "", "| target | pipekit | verdict |", "|---|---|---|"]
+    lines += [
+        "",
+        "### targets (issues 3 and 13)",
+        "",
+        "| target | pipekit | verdict |",
+        "|---|---|---|",
+    ]
     for t in data["targets"]:
         verdict = {True: "met", False: "**not met**", None: "not measured"}[t["met"]]
         lines.append(f"| {t['target']} | {t['measured']} | {verdict} |")

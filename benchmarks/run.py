@@ -10,6 +10,9 @@ Scenarios (the same as the shared peer harness):
   dag   N tasks in layers of 50, `cksum src/i.txt out/a.txt out/b.txt > out/i.txt`:
         (a) clean full build with -j2, (b) no-op rebuild, (c) src/0.txt changed then rebuild.
   wide  16 x `sleep 0.25` under `all` with -j8 (ideal 0.50 s).
+  plugins  (pipekit only, issue 13) the seed pipeline's no-op as `run` tasks, as `uses`
+        steps, and with an unused third-party plugin installed; the dag no-op with `uses`
+        steps against the same dag of `run` tasks (see plugins.py).
 
 Every figure is a whole process (start-up included): median of R runs after one uncounted
 warm-up, with min and max; peak RSS from os.wait4. pipekit runs from the venv this script
@@ -37,6 +40,8 @@ from pathlib import Path
 import report
 import workspaces
 from measure import Job, Run, Stats, measure_round_robin
+
+import plugins
 
 HERE = Path(__file__).resolve().parent
 DAG_JOBS = 2
@@ -169,7 +174,12 @@ class Bench:
         self.args = args
         self.tools = tools
         self.root = Path(args.workdir)
-        self.results: dict[str, dict[str, object]] = {"noop": {}, "dag": {}, "wide": {}}
+        self.results: dict[str, dict[str, object]] = {
+            "noop": {},
+            "dag": {},
+            "wide": {},
+            "plugins": {},
+        }
         self.checks: list[dict[str, object]] = []
 
     def check(self, name: str, size: str, passed: bool, detail: str) -> None:
@@ -203,6 +213,18 @@ class Bench:
             ws = workspaces.write(base / tool.name, tool.name, "noop", 0)
             jobs[tool.name] = Job(tool.noop(), ws)
         self.results["noop"] = dict(self.timed("noop", jobs, self.args.noop_runs))
+
+    def plugins(self) -> None:
+        """Issue 13: the seed pipeline's no-op as run tasks, uses steps, and with an unused
+        plugin installed; the 1,000-task dag no-op with uses steps (see plugins.py)."""
+        log("plugins: making two venvs and the workspaces (untimed)")
+        made = plugins.jobs(self.root, 1000 if not self.args.small else 100)
+        seed = {k: Job(argv, cwd) for k, (argv, cwd) in made.items() if "dag" not in k}
+        dag = {k: Job(argv, cwd) for k, (argv, cwd) in made.items() if "dag" in k}
+        self.results["plugins"] = dict(self.timed("plugins: seed no-op", seed, self.args.noop_runs))
+        self.results["plugins"].update(self.timed("plugins: dag no-op", dag, self.args.runs * 2))
+        for name, stats in self.results["plugins"].items():
+            self.check("(plugins) every no-op run succeeds", name, stats.ok, name)  # type: ignore[attr-defined]
 
     def wide(self) -> None:
         base = self.root / "wide"
@@ -318,7 +340,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--sizes", help="dag sizes, comma-separated (default 1000,10000)")
     ap.add_argument("--runs", type=int, help="counted runs per dag/wide figure (default 5)")
     ap.add_argument("--noop-runs", type=int, help="counted runs per start-up figure (default 20)")
-    ap.add_argument("--scenarios", default="noop,dag,wide", help="subset of noop,dag,wide")
+    ap.add_argument(
+        "--scenarios", default="noop,dag,wide,plugins", help="subset of noop,dag,wide,plugins"
+    )
     ap.add_argument("--tools", default="make,ninja,pipekit", help="subset of make,ninja,pipekit")
     ap.add_argument(
         "--workdir",
@@ -365,6 +389,8 @@ def main(argv: list[str] | None = None) -> int:
     if "dag" in args.scenarios:
         for n in args.sizes:
             bench.dag(n)
+    if "plugins" in args.scenarios:
+        bench.plugins()
     meta["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     data = report.as_json(meta, bench.results, bench.checks)
     path = Path(args.json or Path(args.workdir) / "results.json")

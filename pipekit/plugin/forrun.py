@@ -63,7 +63,7 @@ def steps_for_run(
         if not uses:
             return None, {}
         key = stepcache.key(pipeline, order, infos)
-        cached = stepcache.get(key)
+        cached = stepcache.get(key, pipeline)
         if cached is not None:
             return None, cached
     return _load(pipeline, order, load, infos, uses, tables)
@@ -98,5 +98,5 @@ def _load(
             for f in [call_file(c.call, pipeline.root)]
             if f is not None
         ]
-        stepcache.put(key, steps, files)
+        stepcache.put(key, pipeline, steps, files)
     return (plugins if plugins.observes_tasks else None), steps

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from pipekit.plugin.blame import PluginInfo
     from pipekit.plugin.resolved import ResolvedStep
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 class CachedCommand:
@@ -67,12 +67,37 @@ def _dump_command(c: Any) -> tuple[Any, ...]:
 
 
 def key(pipeline: Pipeline, order: list[str], infos: Iterable[PluginInfo]) -> bytes:
-    """What the resolved steps depend on."""
+    """What the resolved steps depend on: pipeline.toml's bytes (the pipeline is a function
+    of them, per pipekit version), the selected tasks and the plugins. ``repr``, not
+    marshal: marshal's bytes change with reference counts and interning, a key must not."""
+    from pipekit._version import __version__
     from pipekit.digest import digest
     from pipekit.plugin.provides import key as plugin_key
 
+    try:
+        with open(pipeline.path, "rb") as f:
+            data = digest(f.read())
+    except OSError:
+        data = repr(pipeline.to_tuple()).encode("utf-8", "surrogateescape")
     plugins = tuple((plugin_key(i, pipeline.root), i.provides) for i in infos)
-    return digest(marshal.dumps((pipeline.to_tuple(), tuple(order), plugins)))  # type: ignore[arg-type]
+    text = repr((__version__, pipeline.path, data, tuple(order), plugins))
+    return digest(text.encode("utf-8", "surrogateescape"))
+
+
+def static_recipe(pipeline: Pipeline, name: str, step: ResolvedStep) -> object:
+    """The task's recipe digests when no env value reads the caller's environment (as
+    ``fresh.verdict.static_recipe`` for run tasks), else None: a cached no-op run then
+    hashes nothing."""
+    from pipekit.fresh.verdict import declared_env, task_recipe
+
+    task = pipeline.tasks[name]
+    if any("$" in v for _, v in pipeline.env) or any("$" in v for _, v in task.env):
+        return None
+    values = {**dict(pipeline.env), **dict(task.env)}
+    env = declared_env(pipeline.env, task.env, values)
+    commands = tuple(c.identity() for c in step.commands)
+    uses, cwd = task.uses, task.cwd
+    return task_recipe(commands, env, uses, step.fingerprint, cwd, task.sources, task.outputs)
 
 
 def _path(k: bytes) -> str:
@@ -89,8 +114,9 @@ def _stamp(path: str) -> tuple[int, int] | None:
     return (st.st_mtime_ns, st.st_size)
 
 
-def get(k: bytes) -> dict[str, ResolvedStep] | None:
-    """The cached steps, or None (missing, stale, or the cache is off)."""
+def get(k: bytes, pipeline: Pipeline) -> dict[str, ResolvedStep] | None:
+    """The cached steps, or None (missing, stale, or the cache is off). Sets the tasks'
+    static recipes (``Task.recipe``) as they were computed when the steps were cached."""
     if os.environ.get("PIPEKIT_NO_CACHE"):
         return None
     try:
@@ -103,13 +129,18 @@ def get(k: bytes) -> dict[str, ResolvedStep] | None:
     from pipekit.plugin.resolved import ResolvedStep
 
     out = {}
-    for name, kind, commands, sources, outputs, prepares, fingerprint in rows:
+    tasks = pipeline.tasks
+    for name, kind, commands, sources, outputs, prepares, fingerprint, recipe in rows:
         cmds = tuple(CachedCommand(c) for c in commands)
         out[name] = ResolvedStep(kind, None, cmds, sources, outputs, prepares, fingerprint)  # type: ignore[arg-type]
+        if recipe is not None:
+            tasks[name].recipe = recipe
     return out
 
 
-def put(k: bytes, steps: Mapping[str, ResolvedStep], files: Iterable[str]) -> None:
+def put(
+    k: bytes, pipeline: Pipeline, steps: Mapping[str, ResolvedStep], files: Iterable[str]
+) -> None:
     """Store ``steps``; ``files`` are the local files whose code they call."""
     if os.environ.get("PIPEKIT_NO_CACHE"):
         return
@@ -122,6 +153,7 @@ def put(k: bytes, steps: Mapping[str, ResolvedStep], files: Iterable[str]) -> No
             tuple(s.outputs),
             s.prepares_environment,
             s.fingerprint,
+            static_recipe(pipeline, name, s),
         )
         for name, s in steps.items()
     ]

@@ -124,7 +124,7 @@ class Recipes:
     def recipe(self, task: Task) -> tuple[bytes, bytes, bytes]:
         """Digests of what the task does: commands, declared env, options (memoised)."""
         step = self.steps.get(task.name)
-        if step is None and task.recipe is not None:
+        if task.recipe is not None:  # a uses task's, from the steps cache: plugin/stepcache.py
             return task.recipe
         known = self._recipes.get(task.name)
         if known is not None:
