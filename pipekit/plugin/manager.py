@@ -52,6 +52,17 @@ class Need:
         self.tables = frozenset(tables)
         self.hooks = frozenset(hooks)
 
+    @classmethod
+    def for_emit(cls, pipeline: Pipeline, emitter: str) -> Need:
+        """What ``pipekit emit EMITTER`` needs: the emitter, every step kind of the
+        pipeline, its tables, and the plugins that render tasks (``pipekit_emit_task``)."""
+        return cls(
+            step_kinds=(t.uses for t in pipeline.tasks.values() if t.uses is not None),
+            emitters=(emitter,),
+            tables=pipeline.tables,
+            hooks=("pipekit_emit_task",),
+        )
+
     def wants(self, record: provides.Record) -> bool:
         """True when a plugin that provides ``record`` provides something needed."""
         kinds, emitters, tables, hooks = record

@@ -117,9 +117,10 @@ def read_text(path: str) -> str | None:
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.errors import display_path
     from pipekit.plugin.emit_plan import build_plan
+    from pipekit.plugin.manager import Need
 
     pipeline = inv.pipeline()
-    plugins = inv.plugins(pipeline)
+    plugins = inv.plugins(pipeline, need=Need.for_emit(pipeline, args.emitter))
     emitter = find_emitter(plugins, args.emitter)
     if args.output is not None:
         path = os.path.join(inv.workdir, args.output)
