@@ -51,12 +51,16 @@ def steps_for_run(
 ) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
     """The plugins to notify (None: no plugin hook can fire) and the resolved steps of
     ``order``. ``load(need)`` loads the plugins when they are needed."""
-    from pipekit.plugin import provides, stepcache
-    from pipekit.plugin.loading import candidates
+    from pipekit.plugin.entrypoints import has_third_party_plugins
 
     tasks = pipeline.tasks
     uses = {u for u in (tasks[n].uses for n in order) if u is not None}
     tables = set(pipeline.tables)
+    if not (uses or tables or pipeline.plugins or has_third_party_plugins()):
+        return None, {}  # the common run-only pipeline: no built-in observes runs
+    from pipekit.plugin import provides, stepcache
+    from pipekit.plugin.loading import candidates
+
     infos = [i for i, _ in candidates(pipeline, entry_points=True, extra=()) if not i.disabled]
     provides.recall(infos, pipeline.root)
     if _quiet(infos, uses, tables):
