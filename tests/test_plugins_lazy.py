@@ -3,32 +3,13 @@ it provides (learned once, remembered per version), so a broken one fails only t
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from helpers_plugins import ROOT, env
+from helpers_plugins import env, make_venv, plugin_package, uv
 
 pytestmark = pytest.mark.slow
 
-UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
-PYPROJECT = """\
-[build-system]
-requires = ["hatchling>=1.21"]
-build-backend = "hatchling.build"
-
-[project]
-name = "pipekit-lazy"
-version = "{version}"
-
-[project.entry-points.pipekit]
-lazy = "pipekit_lazy"
-
-[tool.hatch.build.targets.wheel]
-packages = ["pipekit_lazy"]
-"""
 MODULE = """\
 import os
 
@@ -52,22 +33,13 @@ def pipekit_register_step_kinds(registry):
 
 
 def install(tmp_path: Path, python: str, version: str, broken: str = "") -> None:
-    source = tmp_path / f"pipekit-lazy-{version}"
-    (source / "pipekit_lazy").mkdir(parents=True)
-    (source / "pyproject.toml").write_text(PYPROJECT.format(version=version))
-    (source / "pipekit_lazy" / "__init__.py").write_text(MODULE.format(broken=broken))
+    code = MODULE.format(broken=broken)
+    source = plugin_package(tmp_path, "pipekit-lazy", version, "lazy", code)
     uv("pip", "install", "-q", "--python", python, str(source))
 
 
-def uv(*args: str) -> None:
-    subprocess.run([UV, *args], check=True, capture_output=True, text=True, timeout=600)
-
-
 def test_a_plugin_is_imported_only_when_needed(pipekit_project, tmp_path):
-    venv = tmp_path / "venv"
-    python = str(venv / "bin" / "python")
-    uv("venv", "-q", "--python", sys.executable, str(venv))
-    uv("pip", "install", "-q", "--python", python, str(ROOT))
+    python = make_venv(tmp_path / "venv")
     install(tmp_path, python, "1.0")
     log = tmp_path / "imports.log"
     extra = {**env(), "LAZY_LOG": str(log)}

@@ -3,13 +3,8 @@ behave as pluggy documents, with real local plugin files and a pip-installed pac
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from helpers_plugins import ROOT, env
+from helpers_plugins import env, make_venv, plugin_package
 
 PIPELINE = """\
 [pipeline]
@@ -145,38 +140,11 @@ def test_firstresult_takes_the_first_answer_in_pluggy_order(pipekit_project):
 
 
 # -- a real installed package ---------------------------------------------------------------
-UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
-PYPROJECT = """\
-[build-system]
-requires = ["hatchling>=1.21"]
-build-backend = "hatchling.build"
-
-[project]
-name = "pipekit-audit"
-version = "1.2.0"
-
-[project.entry-points.pipekit]
-audit = "pipekit_audit"
-
-[tool.hatch.build.targets.wheel]
-packages = ["pipekit_audit"]
-"""
-
-
 @pytest.mark.slow
 def test_an_installed_wrapper_with_tryfirst_runs_around_local_plugins(pipekit_project, tmp_path):
-    venv = tmp_path / "venv"
-    python = str(venv / "bin" / "python")
-    source = tmp_path / "pipekit-audit"
-    (source / "pipekit_audit").mkdir(parents=True)
-    (source / "pyproject.toml").write_text(PYPROJECT)
     module = WRAPPER.replace("wrapper=True", "wrapper=True, tryfirst=True")
-    (source / "pipekit_audit" / "__init__.py").write_text(module)
-    for args in (
-        ("venv", "-q", "--python", sys.executable, str(venv)),
-        ("pip", "install", "-q", "--python", python, str(ROOT), str(source)),
-    ):
-        subprocess.run([UV, *args], check=True, capture_output=True, text=True, timeout=600)
+    source = plugin_package(tmp_path, "pipekit-audit", "1.2.0", "audit", module)
+    python = make_venv(tmp_path / "venv", str(source))
     project = pipekit_project(
         {"pipeline.toml": PIPELINE.format(files='"b.py"'), "b.py": after_task("b")},
         python=python,

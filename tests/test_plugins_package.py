@@ -14,12 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers_plugins import ROOT, env
+from helpers_plugins import ROOT, env, plugin_package, uv
 
 pytestmark = pytest.mark.slow
 
 PACKAGE = ROOT / "examples" / "plugin-package"
-UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
 
 PIPELINE = """\
 [tasks.compile]
@@ -30,21 +29,6 @@ with = { paths = ["src"], exclude = "/skip me/" }
 deps = ["compile"]
 """
 
-BROKEN_PYPROJECT = """\
-[build-system]
-requires = ["hatchling>=1.21"]
-build-backend = "hatchling.build"
-
-[project]
-name = "pipekit-broken"
-version = "2.3.4"
-
-[project.entry-points.pipekit]
-broken = "pipekit_broken"
-
-[tool.hatch.build.targets.wheel]
-packages = ["pipekit_broken"]
-"""
 
 BROKEN_MODULE = """\
 from pipekit import hookimpl
@@ -54,10 +38,6 @@ from pipekit import hookimpl
 def pipekit_register_step_kinds(registry):
     raise RuntimeError("cannot reach the license server")
 """
-
-
-def uv(*args: str) -> None:
-    subprocess.run([UV, *args], check=True, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +119,7 @@ def test_the_packages_own_tests_pass_with_pipekit_testing(venv):
 def test_broken_installed_plugin_names_its_distribution_and_version(
     venv, pipekit_project, tmp_path
 ):
-    source = tmp_path / "pipekit-broken"
-    (source / "pipekit_broken").mkdir(parents=True)
-    (source / "pyproject.toml").write_text(BROKEN_PYPROJECT)
-    (source / "pipekit_broken" / "__init__.py").write_text(BROKEN_MODULE)
+    source = plugin_package(tmp_path, "pipekit-broken", "2.3.4", "broken", BROKEN_MODULE)
     uv("pip", "install", "-q", "--python", python_of(venv), str(source))
     try:
         project = pipekit_project(

@@ -90,13 +90,18 @@ def remember(learned: Iterable[tuple[PluginInfo, str | None, Record]], root: str
         new[key(info, root)] = (file, _stamp(file), record)
     if not new or os.environ.get("PIPEKIT_NO_CACHE"):
         return
-    records = {**read(), **new}
-    path = _path()
+    write_cache(_path(), (_FORMAT, {**read(), **new}))
+
+
+def write_cache(path: str, value: object) -> None:
+    """Marshal ``value`` to ``path`` atomically (a reader sees the old file or the new one);
+    a failure only costs speed, so it is ignored."""
     try:
+        blob = marshal.dumps(value)  # type: ignore[arg-type]
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as f:
-            f.write(marshal.dumps((_FORMAT, records)))
+            f.write(blob)
         os.replace(tmp, path)
     except (OSError, ValueError):
-        pass  # an unwritable cache only costs speed
+        pass

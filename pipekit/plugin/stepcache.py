@@ -157,14 +157,7 @@ def put(
         )
         for name, s in steps.items()
     ]
+    from pipekit.plugin.provides import write_cache
+
     stamps = [(p, _stamp(p)) for p in sorted(set(files))]
-    path = _path(k)
-    try:
-        blob = marshal.dumps((_FORMAT, stamps, rows))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
-    except (OSError, ValueError):
-        pass  # an unwritable cache only costs speed
+    write_cache(_path(k), (_FORMAT, stamps, rows))
