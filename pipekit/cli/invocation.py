@@ -82,9 +82,11 @@ class Invocation:
         from pipekit.plugin.forrun import tables_declared
 
         if not tables_declared(pipeline):
+            from pipekit.plugin.manager import Need, load_plugins
             from pipekit.plugin.tables import check_tables
 
-            check_tables(pipeline, self.plugins(pipeline, strict=False))
+            need = Need(tables=pipeline.tables)
+            check_tables(pipeline, load_plugins(pipeline, verbose=self.verbose, need=need))
 
     def plugins(
         self, pipeline: Pipeline | None = None, *, strict: bool = True, need: Need | None = None

@@ -6,7 +6,6 @@ for the plugins a command needs (``manager.load_plugins`` decides which).
 
 from __future__ import annotations
 
-import functools
 import os
 import sys
 
@@ -44,16 +43,16 @@ def candidates(
     if entry_points:
         for name, value, dist, version in scan_entry_points():
             info = PluginInfo(name, "entry point", value=value, dist=dist, version=version)
-            found.append((info, functools.partial(_import_entry_point, value)))
+            found.append((info, _bind(_import_entry_point, value)))
     for name, obj in extra:  # plugins given by code (tests, embedding)
-        found.append((PluginInfo(name, "code"), functools.partial(_identity, obj)))
+        found.append((PluginInfo(name, "code"), _bind(_identity, obj)))
     if pipeline is not None:
         for path in local_plugin_files(pipeline):
             stem = os.path.splitext(os.path.basename(path))[0]
             info = PluginInfo(stem, "file", path=os.path.relpath(path, pipeline.root))
             if not os.path.isfile(path):
                 raise _missing_file(pipeline, info)
-            found.append((info, functools.partial(_import_file, path, stem)))
+            found.append((info, _bind(_import_file, path, stem)))
     blocked = disabled_names()
     for rank, (info, _) in enumerate(found):
         info.rank = rank
@@ -185,6 +184,11 @@ def module_file(info: PluginInfo) -> str | None:
     module_name = info.value.partition(":")[0]
     module = sys.modules.get(module_name)
     return getattr(module, "__file__", None)
+
+
+def _bind(func: Callable[..., Any], *args: Any) -> Loader:
+    """``functools.partial`` without importing functools (and collections): start-up time."""
+    return lambda: func(*args)
 
 
 def _identity(obj: Any) -> Any:
