@@ -265,3 +265,29 @@ def test_verbose_adds_the_plugins_traceback(pipekit_project):
         "  hint: run with -v for the traceback; disable the plugin with "
         "PIPEKIT_DISABLE_PLUGINS=greet\n"
     )
+
+
+def test_an_emitter_whose_render_raises_is_named(pipekit_project):
+    plugin = """\
+from pipekit import Emitter, hookimpl
+
+
+class Broken(Emitter):
+    name = "broken"
+    default_path = "broken.txt"
+
+    def render(self, plan):
+        return None if plan.tasks else 1 / 0
+
+
+@hookimpl
+def pipekit_register_emitters(registry):
+    registry.add(Broken())
+"""
+    pipeline = '[pipeline]\nplugins = ["em.py"]\n\n[tasks.t]\nrun = "true"\n'
+    project = pipekit_project({"pipeline.toml": pipeline, "em.py": plugin}, env=env())
+    refused(
+        project.run("emit", "broken", "--stdout"),
+        "pipekit: error: plugin 'em' (em.py) returned malformed data in emitter 'broken' "
+        "render(): render() must return str, not <class 'NoneType'>",
+    )

@@ -229,6 +229,20 @@ class Plugins:
                 raise checks.malformed(info, "pipekit_emit_task" + where, problem)
         return result
 
+    def render(self, emitter: Emitter, plan: Any) -> str:
+        """``emitter.render(plan)``, its failure or a result that is not text attributed."""
+        info = self.owner_info(self.emitters, emitter.name)
+        where = f"emitter '{emitter.name}' render()"
+        try:
+            text = emitter.render(plan)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            raise self.fail(info.name, where, exc) from None
+        if not isinstance(text, str):
+            raise checks.malformed(info, where, f"render() must return str, not {type(text)}")
+        return text
+
     @property
     def observes_tasks(self) -> bool:
         """True when some plugin implements a run/task notification hook."""

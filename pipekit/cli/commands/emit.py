@@ -134,7 +134,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         output_path=path,
         regenerate=regenerate_command(pipeline, emitter, args.output and path),
     )
-    text = emitter.render(plan)
+    text = plugins.render(emitter, plan)
     shown = display_path(path)
     if args.stdout:
         inv.stdout.write(text)
