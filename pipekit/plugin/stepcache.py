@@ -11,6 +11,8 @@ from __future__ import annotations
 import marshal
 import os
 
+from pipekit.plugin.resolved import ResolvedStep
+
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -18,7 +20,6 @@ if TYPE_CHECKING:
 
     from pipekit.model import Pipeline
     from pipekit.plugin.blame import PluginInfo
-    from pipekit.plugin.resolved import ResolvedStep
 
 _FORMAT = 2
 
@@ -51,6 +52,29 @@ class CachedCommand:
 
     def identity(self) -> tuple[object, ...]:
         return tuple(self._identity)
+
+
+class CachedStep(ResolvedStep):
+    """A resolved step read back from the cache. Its commands are built on first use: a
+    no-op run reads only sources, outputs and the recipe, never the commands."""
+
+    __slots__ = ("_built", "_rows")
+
+    def __init__(self, row: tuple[Any, ...]) -> None:
+        kind, self._rows, sources, outputs, prepares, fingerprint = row
+        self.kind = kind
+        self.options = None
+        self.sources = sources
+        self.outputs = outputs
+        self.prepares_environment = prepares
+        self.fingerprint = fingerprint
+        self._built: tuple[Any, ...] | None = None
+
+    @property
+    def commands(self) -> tuple[Any, ...]:  # type: ignore[override]  # CachedCommands
+        if self._built is None:
+            self._built = tuple(CachedCommand(c) for c in self._rows)
+        return self._built
 
 
 def _dump_command(c: Any) -> tuple[Any, ...]:
@@ -126,13 +150,10 @@ def get(k: bytes, pipeline: Pipeline) -> dict[str, ResolvedStep] | None:
             return None
     except Exception:
         return None
-    from pipekit.plugin.resolved import ResolvedStep
-
-    out = {}
+    out: dict[str, ResolvedStep] = {}
     tasks = pipeline.tasks
-    for name, kind, commands, sources, outputs, prepares, fingerprint, recipe in rows:
-        cmds = tuple(CachedCommand(c) for c in commands)
-        out[name] = ResolvedStep(kind, None, cmds, sources, outputs, prepares, fingerprint)  # type: ignore[arg-type]
+    for name, *step, recipe in rows:
+        out[name] = CachedStep(tuple(step))
         if recipe is not None:
             tasks[name].recipe = recipe
     return out
