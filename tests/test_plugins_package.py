@@ -181,3 +181,47 @@ def test_uninstalled_plugin_gives_a_clear_error(venv, pipekit_project):
         assert "compileall" not in project.run("plugins").stdout
     finally:
         uv("pip", "install", "-q", "--python", python_of(venv), str(PACKAGE))
+
+
+TYPED_PLUGIN = '''\
+"""A plugin checked with mypy --strict against the installed pipekit."""
+
+from pipekit import Command, Registry, StepContext, StepKind, hookimpl, pinned_action
+
+
+class Deploy(StepKind):
+    name = "typed-deploy"
+
+    def expand(self, options: object, ctx: StepContext) -> list[Command]:
+        return [Command(["echo", pinned_action("actions/checkout"), ctx.task])]
+
+
+@hookimpl
+def pipekit_register_step_kinds(registry: Registry[StepKind]) -> None:
+    registry.add(Deploy())
+'''
+
+
+def test_plugins_type_check_against_the_installed_pipekit(venv, tmp_path):
+    (site,) = (venv / "lib").glob("python3.*/site-packages")
+    assert (site / "pipekit" / "py.typed").is_file()
+    (tmp_path / "typed_plugin.py").write_text(TYPED_PLUGIN)
+    args = ["--strict", "--python-executable", python_of(venv), "--cache-dir", str(tmp_path)]
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", *args, "typed_plugin.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    bad = TYPED_PLUGIN.replace('pinned_action("actions/checkout")', "pinned_action(3)")
+    (tmp_path / "typed_plugin.py").write_text(bad)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", *args, "typed_plugin.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert 'Argument 1 to "pinned_action" has incompatible type "int"' in proc.stdout
