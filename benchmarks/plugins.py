@@ -116,6 +116,10 @@ def pipekit_register_step_kinds(registry):
 '''
 
 
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(f'"{x}"' for x in items) + "]"
+
+
 def dag_uses_toml(n: int) -> str:
     """The dag of `workspaces`, every task a `cksum` step."""
     lines = ['[pipeline]\nplugins = ["steps.py"]\n']
@@ -124,11 +128,11 @@ def dag_uses_toml(n: int) -> str:
         lines += [
             f"[tasks.t{i}]",
             'uses = "cksum"',
-            f"with = {{ i = {i}, deps = {workspaces._toml_list([str(d) for d in deps])} }}",
-            "deps = " + workspaces._toml_list([f"t{d}" for d in deps]),
+            f"with = {{ i = {i}, deps = {_toml_list([str(d) for d in deps])} }}",
+            "deps = " + _toml_list([f"t{d}" for d in deps]),
             "",
         ]
-    lines += ["[tasks.all]", "deps = " + workspaces._toml_list([f"t{i}" for i in range(n)])]
+    lines += ["[tasks.all]", "deps = " + _toml_list([f"t{i}" for i in range(n)])]
     return "\n".join(lines) + "\n"
 
 
