@@ -205,23 +205,19 @@ def pipekit_register_step_kinds(registry: Registry[StepKind]) -> None:
 def test_plugins_type_check_against_the_installed_pipekit(venv, tmp_path):
     (site,) = (venv / "lib").glob("python3.*/site-packages")
     assert (site / "pipekit" / "py.typed").is_file()
-    (tmp_path / "typed_plugin.py").write_text(TYPED_PLUGIN)
     args = ["--strict", "--python-executable", python_of(venv), "--cache-dir", str(tmp_path)]
-    proc = subprocess.run(
-        [sys.executable, "-m", "mypy", *args, "typed_plugin.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def mypy(source: str) -> subprocess.CompletedProcess[str]:
+        (tmp_path / "typed_plugin.py").write_text(source)
+        return subprocess.run(
+            [sys.executable, "-m", "mypy", *args, "typed_plugin.py"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    proc = mypy(TYPED_PLUGIN)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    bad = TYPED_PLUGIN.replace('pinned_action("actions/checkout")', "pinned_action(3)")
-    (tmp_path / "typed_plugin.py").write_text(bad)
-    proc = subprocess.run(
-        [sys.executable, "-m", "mypy", *args, "typed_plugin.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    proc = mypy(TYPED_PLUGIN.replace('pinned_action("actions/checkout")', "pinned_action(3)"))
     assert 'Argument 1 to "pinned_action" has incompatible type "int"' in proc.stdout
