@@ -68,6 +68,7 @@ def test_a_plugin_is_imported_only_when_needed(pipekit_project, tmp_path):
     install(tmp_path, python, "2.0", broken="raise ImportError('no libfoo')")
     runs.run("run").assert_ok()
     runs.run("run").assert_ok()
+    runs.run("emit", "makefile", "--stdout").assert_ok()
     uses.run("run").assert_error(
         "pipeline.toml:2:1: unknown step kind 'lazy' in task 't'; installed plugins provide: "
         "containerize, deploy, format, install, lint, test; a broken plugin may provide it: "
