@@ -13,6 +13,9 @@ Scenarios (the same as the shared peer harness):
   emit  `pipekit emit makefile` and `pipekit emit github` of the dag pipeline (all tasks in CI)
         at N = 1000 and 5000 (100 with --small): time in tasks + edges, github as a ratio to
         makefile, and the size of each file.
+  plugins  (pipekit only, issue 13) the seed pipeline's no-op as `run` tasks, as `uses`
+        steps, and with an unused third-party plugin installed; the dag no-op with `uses`
+        steps against the same dag of `run` tasks (see plugins.py).
 
 Every figure is a whole process (start-up included): median of R runs after one uncounted
 warm-up, with min and max; peak RSS from os.wait4. pipekit runs from the venv this script
@@ -40,6 +43,8 @@ from pathlib import Path
 import report
 import workspaces
 from measure import Job, Run, Stats, measure_round_robin
+
+import plugins
 
 HERE = Path(__file__).resolve().parent
 DAG_JOBS = 2
@@ -172,7 +177,13 @@ class Bench:
         self.args = args
         self.tools = tools
         self.root = Path(args.workdir)
-        self.results: dict[str, dict[str, object]] = {"noop": {}, "dag": {}, "wide": {}, "emit": {}}
+        self.results: dict[str, dict[str, object]] = {
+            "noop": {},
+            "dag": {},
+            "wide": {},
+            "emit": {},
+            "plugins": {},
+        }
         self.checks: list[dict[str, object]] = []
 
     def check(self, name: str, size: str, passed: bool, detail: str) -> None:
@@ -206,6 +217,18 @@ class Bench:
             ws = workspaces.write(base / tool.name, tool.name, "noop", 0)
             jobs[tool.name] = Job(tool.noop(), ws)
         self.results["noop"] = dict(self.timed("noop", jobs, self.args.noop_runs))
+
+    def plugins(self) -> None:
+        """Issue 13: the seed pipeline's no-op as run tasks, uses steps, and with an unused
+        plugin installed; the 1,000-task dag no-op with uses steps (see plugins.py)."""
+        log("plugins: making two venvs and the workspaces (untimed)")
+        made = plugins.jobs(self.root, 1000 if not self.args.small else 100)
+        seed = {k: Job(argv, cwd) for k, (argv, cwd) in made.items() if "dag" not in k}
+        dag = {k: Job(argv, cwd) for k, (argv, cwd) in made.items() if "dag" in k}
+        self.results["plugins"] = dict(self.timed("plugins: seed no-op", seed, self.args.noop_runs))
+        self.results["plugins"].update(self.timed("plugins: dag no-op", dag, self.args.runs * 2))
+        for name, stats in self.results["plugins"].items():
+            self.check("(plugins) every no-op run succeeds", name, stats.ok, name)  # type: ignore[attr-defined]
 
     def wide(self) -> None:
         base = self.root / "wide"
@@ -347,7 +370,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--runs", type=int, help="counted runs per dag/wide figure (default 5)")
     ap.add_argument("--noop-runs", type=int, help="counted runs per start-up figure (default 20)")
     ap.add_argument(
-        "--scenarios", default="noop,dag,wide,emit", help="subset of noop,dag,wide,emit"
+        "--scenarios",
+        default="noop,dag,wide,emit,plugins",
+        help="subset of noop,dag,wide,emit,plugins",
     )
     ap.add_argument("--emit-sizes", help="emit sizes, comma-separated (default 1000,5000)")
     ap.add_argument("--tools", default="make,ninja,pipekit", help="subset of make,ninja,pipekit")
@@ -401,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     if "emit" in args.scenarios:
         for n in args.emit_sizes:
             bench.emit(n)
+    if "plugins" in args.scenarios:
+        bench.plugins()
     meta["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     data = report.as_json(meta, bench.results, bench.checks)
     path = Path(args.json or Path(args.workdir) / "results.json")

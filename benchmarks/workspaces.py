@@ -13,7 +13,7 @@ WIDE_SLEEP = "0.25"
 WIDE_JOBS = 8
 WIDE_IDEAL_S = WIDE_TASKS * float(WIDE_SLEEP) / WIDE_JOBS  # 0.50 s
 
-SCENARIOS = ("noop", "dag", "wide", "emit")
+SCENARIOS = ("noop", "dag", "wide", "emit", "plugins")
 
 
 def deps_of(i: int) -> list[int]:

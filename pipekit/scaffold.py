@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipekit.errors import PluginError
-from pipekit.plugin.resolve import malformed
+from pipekit.plugin.blame import malformed
 from pipekit.plugin.steps import ProjectScan, Proposal
 
 if TYPE_CHECKING:
@@ -48,14 +47,14 @@ def propose(plugins: Plugins, project: ProjectScan) -> list[tuple[str, Proposal]
 
     found: list[tuple[str, Proposal]] = []
     for kind in plugins.step_kinds:
-        owner = plugins.step_kinds.owner(kind.name)
+        info = plugins.owner_info(plugins.step_kinds, kind.name)
         hook = f"step kind '{kind.name}' propose()"
         try:
             result: Any = kind.propose(project)
-        except PluginError:
+        except KeyboardInterrupt:
             raise
-        except Exception as exc:
-            raise plugins._fail(plugins.name_of(owner), hook, exc, "") from None
+        except BaseException as exc:
+            raise plugins.fail(info.name, hook, exc) from None
         items = [result] if isinstance(result, Proposal) else list(result or ())
         for item in items:
             problem = None
@@ -73,7 +72,7 @@ def propose(plugins: Plugins, project: ProjectScan) -> list[tuple[str, Proposal]
                 except ValueError as exc:
                     problem = f"propose() proposed bad options for task '{item.task}': {exc}"
             if problem:
-                raise malformed(plugins, owner, hook, problem)
+                raise malformed(info, hook, problem)
             assert isinstance(item, Proposal)
             found.append((kind.name, item))
     found.sort(key=lambda kp: (kp[1].order, kp[1].task))

@@ -39,7 +39,6 @@ TOP_LEVEL_TABLES: dict[str, str] = {
     "pipeline": "Pipeline-wide settings: name, default task, local plugins.",
     "env": "Variables every task sees; ${VAR} and ${VAR:-fallback} come from the caller.",
     "tasks": "The tasks, one table each: [tasks.NAME].",
-    "ci": "Settings of the emitted GitHub Actions workflow (docs/emitters.md).",
 }
 
 PIPELINE_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
@@ -121,10 +120,8 @@ def core_schema(
             "additionalProperties": {"$ref": "#/definitions/task"},
         },
     }
-    for name in TOP_LEVEL_TABLES:
-        if name not in properties:
-            schema = tables.get(name, {"type": "object"})
-            properties[name] = {**schema, "description": TOP_LEVEL_TABLES[name]}
+    for name, schema in tables.items():  # the tables plugins declare ([ci], ...)
+        properties.setdefault(name, schema)
     definitions = {"task": task} | {f"with-{k}": v for k, v in with_tables.items()}
     return {
         "$schema": "http://json-schema.org/draft-07/schema#",

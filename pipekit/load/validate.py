@@ -15,9 +15,10 @@ from pipekit.load.schema import (  # the known keys are declared there, with the
     PIPELINE_KEYS,
     TASK_KEYS,
     TASK_NAME_PATTERN,
-    TOP_LEVEL,
 )
 from pipekit.model import Pipeline, Task
+
+TASK_AND_CORE = ("pipeline", "env", "tasks")
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
@@ -258,7 +259,6 @@ class _Validator:
     def pipeline(self) -> Pipeline:
         """The validated Pipeline, or the first ConfigError."""
         doc = self.doc
-        self.check_top_level()
         settings = doc.get("pipeline", {})
         name, plugins = self.settings(settings)
         env = self.env_table(("env",), doc.get("env", {}), None)
@@ -279,20 +279,6 @@ class _Validator:
             tables=tables,
         )
 
-    def check_top_level(self) -> None:
-        for key in self.doc:
-            if key not in TOP_LEVEL:
-                from pipekit.errors import did_you_mean
-
-                hint = did_you_mean(key, TOP_LEVEL)
-                raise self.error(
-                    (key,),
-                    f"unknown table '{key}'" + (f"; {hint}" if hint else ""),
-                    hint=None
-                    if hint
-                    else "pipeline.toml has the tables " + ", ".join(f"[{k}]" for k in TOP_LEVEL),
-                )
-
     def settings(self, settings: object) -> tuple[str, tuple[str, ...]]:
         """[pipeline]'s name and plugins (``default`` is checked once the tasks are known)."""
         if not isinstance(settings, dict):
@@ -311,6 +297,8 @@ class _Validator:
         return name, plugins
 
     def tasks(self, raw_tasks: object) -> dict[str, Task]:
+        if raw_tasks is None:
+            self.check_misspelt_tasks()
         if raw_tasks is None or raw_tasks == {}:
             raise self.error(
                 ("tasks",),
@@ -320,6 +308,18 @@ class _Validator:
         if not isinstance(raw_tasks, dict):
             raise self.expect(("tasks",), raw_tasks, "a table")
         return {tname: self.task(tname, body) for tname, body in raw_tasks.items()}
+
+    def check_misspelt_tasks(self) -> None:
+        """No [tasks], but a table named like it: say so rather than "no tasks defined"."""
+        from pipekit.errors import did_you_mean
+
+        for key in self.doc:
+            if key not in TASK_AND_CORE and did_you_mean(key, ["tasks"]):
+                raise self.error(
+                    (key,),
+                    f"unknown table '{key}'; did you mean 'tasks'?",
+                    hint="tasks are declared as [tasks.NAME] tables",
+                )
 
     def check_deps(self, tasks: dict[str, Task]) -> None:
         for task in tasks.values():

@@ -92,7 +92,10 @@ def pipeline_schema(plugins: Plugins) -> dict[str, Any]:
         if kind.description:
             schema["description"] = f'Options of `uses = "{kind.name}"`: {kind.description}'
         with_tables[kind.name] = schema
-    tables = {
-        str(e.config_table): options_schema(e.options) for e in plugins.emitters if e.config_table
-    }
+    tables = {}
+    for table, (item, cls, _) in sorted(plugins.tables().items()):
+        schema = options_schema(cls)
+        what = "emitter" if hasattr(item, "render") else "step kind"
+        schema["description"] = (cls.__doc__ or "").strip() or f"Settings of the {what} {item.name}"
+        tables[table] = schema
     return core_schema(with_tables, tables)

@@ -361,7 +361,10 @@ class Runner:
             commands = task_commands(task, self.steps.get(task.name))
             self._notify(self.plugins.before_task, task, commands)
         self.running[task.name] = run
-        self._spawn_next(run, watch)
+        if self.plugin_error is None:
+            self._spawn_next(run, watch)
+        else:  # pipekit_before_task raised: the task fails, never recorded
+            self._task_failed(run, "not started: a plugin failed before it", 2)
         return run
 
     def _spawn_next(self, run: Running, watch: Watch) -> None:

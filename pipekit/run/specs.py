@@ -125,7 +125,7 @@ class Recipes:
     def recipe(self, task: Task) -> tuple[bytes, bytes, bytes]:
         """Digests of what the task does: commands, declared env, options (memoised)."""
         step = self.steps.get(task.name)
-        if step is None and task.recipe is not None:
+        if task.recipe is not None:  # a uses task's, from the steps cache: plugin/stepcache.py
             return task.recipe
         known = self._recipes.get(task.name)
         if known is not None:
@@ -134,7 +134,7 @@ class Recipes:
             task.run if step is None else tuple(c.identity() for c in step.commands),
             self.declared_env(task),
             task.uses,
-            repr(step.options) if step is not None else None,
+            step.fingerprint if step is not None else None,
             task.cwd,
             task.sources,
             task.outputs,

@@ -194,7 +194,7 @@ def github_rendering(task: PlanTask) -> dict[str, Any] | None:
     host = push_host(task)
     if host is None or host.startswith(_LOCAL_HOSTS):
         return {"publishes": True}
-    from pipekit_builtins._actions import pinned  # type: ignore[import-untyped,unused-ignore]
+    from pipekit import pinned_action as pinned
 
     permissions: dict[str, str] = {}
     if host == "ghcr.io":  # the job's own token

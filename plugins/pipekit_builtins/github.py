@@ -38,7 +38,7 @@ NOT_ON_PULL_REQUEST = "github.event_name != 'pull_request'"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CiOptions:
-    """The ``[ci]`` table of pipeline.toml."""
+    """[ci]: settings of the emitted GitHub Actions workflow (`pipekit emit github`)."""
 
     #: The workflow's name, shown in the Actions tab.
     name: str = "pipekit"

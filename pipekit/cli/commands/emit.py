@@ -172,9 +172,10 @@ def read_text(path: str) -> str | None:
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.errors import display_path
     from pipekit.plugin.emit_plan import build_plan
+    from pipekit.plugin.manager import Need
 
     pipeline = inv.pipeline()
-    plugins = inv.plugins(pipeline)
+    plugins = inv.plugins(pipeline, need=Need.for_emit(pipeline, args.emitter))
     emitter = find_emitter(plugins, args.emitter)
     if args.output is not None:
         path = os.path.join(inv.workdir, args.output)
@@ -188,7 +189,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         output_path=path,
         regenerate=regenerate_command(pipeline, emitter, args.output and path),
     )
-    text = emitter.render(plan)
+    text = plugins.render(emitter, plan)
     if args.stdout:
         inv.stdout.write(text)
         return ExitCode.OK

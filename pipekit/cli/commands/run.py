@@ -36,14 +36,7 @@ def load_steps(
     inv: Invocation, pipeline: Pipeline, order: list[str]
 ) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
     """Plugins and expanded steps, loaded only when the pipeline or installed plugins need it."""
-    from pipekit.plugin.entrypoints import has_third_party_plugins
-
-    if not pipeline.needs_plugins and not has_third_party_plugins():
-        return None, {}
-    from pipekit.plugin.resolve import resolve_steps
-
-    plugins = inv.plugins(pipeline)
-    return plugins, resolve_steps(pipeline, plugins, order)
+    return inv.run_steps(pipeline, order)
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
