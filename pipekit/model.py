@@ -10,13 +10,16 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from pipekit.envexpand import EnvValue
+
 
 class Task:
     """One task of pipeline.toml.
 
     ``run`` holds shell scripts run in order; ``uses``/``with_`` name a step kind and its raw
     options (validated against the step kind when plugins are loaded). ``env`` values are raw:
-    ``${VAR}`` and ``${VAR:-default}`` are expanded from the caller's environment at run time.
+    ``${VAR}`` and ``${VAR:-default}`` are expanded from the caller's environment at run time,
+    and a ``("sh", COMMAND)`` value is the command's output (see ``envexpand``).
     """
 
     __slots__ = (
@@ -45,7 +48,7 @@ class Task:
         deps: tuple[str, ...] = (),
         sources: tuple[str, ...] = (),
         outputs: tuple[str, ...] = (),
-        env: tuple[tuple[str, str], ...] = (),
+        env: tuple[tuple[str, EnvValue], ...] = (),
         cwd: str | None = None,
         timeout: float | None = None,
         description: str = "",
@@ -131,7 +134,7 @@ class Pipeline:
         name: str,
         default: tuple[str, ...],
         plugins: tuple[str, ...],
-        env: tuple[tuple[str, str], ...],
+        env: tuple[tuple[str, EnvValue], ...],
         tasks: dict[str, Task],
         tables: dict[str, object] | None = None,
     ) -> None:
