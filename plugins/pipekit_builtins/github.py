@@ -236,14 +236,20 @@ class Workflow:
         where = posixpath.normpath(posixpath.join(".github/workflows", root or "."))
         return "." if where.startswith("..") else where
 
-    def _split_env(self) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    def _split_env(self) -> tuple[list[tuple[str, sw.EnvValue]], dict[str, str]]:
         """[env] as workflow ``env:`` where it has no references (and no earlier value reads
         it), the rest as shell assignments in each step, expanded in pipekit's order."""
         top: dict[str, str] = {}
-        shell: list[tuple[str, str]] = []
+        shell: list[tuple[str, sw.EnvValue]] = []
         read: set[str] = set()
         for name, value in self.plan.env:
-            if name not in read and not sw.has_references(value) and not shell:
+            # a computed value ({ sh = ... }) runs its command in each step's shell
+            if (
+                isinstance(value, str)
+                and name not in read
+                and not sw.has_references(value)
+                and not shell
+            ):
                 top[name] = sw.literal(value)
             else:
                 shell.append((name, value))
@@ -297,12 +303,15 @@ class Workflow:
             step: dict[str, Any] = {
                 "name": escape_expressions(f"{name}: {short}" if label else short)
             }
-            env = list(own) + [(k, v.replace("$", "$$")) for k, v in cmd.env.items()]
+            env: list[tuple[str, sw.EnvValue]] = list(own)
+            env += [(k, v.replace("$", "$$")) for k, v in cmd.env.items()]
             if env and any(sw.has_references(v) for _, v in env):
                 prefix = sw.assignments(env, expand=True)
                 text = prefix.rstrip() + "\n" + text
             elif env:
-                step["env"] = {k: escape_expressions(sw.literal(v)) for k, v in env}
+                step["env"] = {
+                    k: escape_expressions(sw.literal(v)) for k, v in env if isinstance(v, str)
+                }
             cwd = cmd.cwd if cmd.cwd is not None else task.cwd
             if cwd is not None:
                 where = posixpath.normpath(posixpath.join(self.workdir, cwd))

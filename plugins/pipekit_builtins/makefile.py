@@ -9,6 +9,7 @@ carried by a short shell prefix.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ _PATH_OK = re.compile(r"[^\s$#%:;=|\\()'\"`,&<>]+")
 # Variables make itself reads or sets: never export these at the make level.
 _MAKE_NAMES = {"SHELL", "MFLAGS", "CURDIR", "VPATH", "GPATH", "SUFFIXES", "GNUMAKEFLAGS"}
 _SAFE_MAKE_VALUE = re.compile(r"[A-Za-z0-9_./,+@:=-]+")
+# A command make can take inside ``$(shell ...)`` on one line as it is (else: ``define``)
+_INLINE_COMMAND = re.compile(r"[^\n\r#\\()]+")
 STAMPS = ".pipekit/make"
 RWILDCARD = "rwildcard = $(wildcard $1$2) $(foreach d,$(wildcard $1*),$(call rwildcard,$d/,$2))"
 
@@ -153,7 +156,11 @@ class MakefileEmitter(Emitter):
         ]
         if make_env:
             out.append("")
-            out += [f"export {k} := {v}" for k, v in plan.env if k in make_env]
+            for i, (k, v) in enumerate(plan.env):
+                if isinstance(v, tuple):
+                    out += _computed(k, v[1], plan.env[:i])
+                elif k in make_env:
+                    out.append(f"export {k} := {v}")
         if uses_rwildcard:
             out += [
                 "",
@@ -188,7 +195,9 @@ class MakefileEmitter(Emitter):
         out: set[str] = set()
         read: set[str] = set()
         for name, value in plan.env:
-            if (
+            if isinstance(value, tuple):
+                out.add(name)  # computed once, when make reads the file: see _computed
+            elif (
                 name not in read
                 and name not in _MAKE_NAMES
                 and not name.startswith("MAKE")
@@ -286,6 +295,37 @@ class MakefileEmitter(Emitter):
         if plan.source != "pipeline.toml":
             words += ["-f", plan.source]
         return " ".join(sw.quote(w) for w in [*words, "run", "--no-deps", task.name])
+
+
+def _computed(name: str, command: str, before: Sequence[tuple[str, sw.EnvValue]]) -> list[str]:
+    """``NAME := $(shell COMMAND)`` for an [env] value computed by a command: once per make
+    run, in the recipes' shell, seeing the [env] values before it; a failure stops make."""
+    prefix = ""
+    for k, v in before:
+        if isinstance(v, tuple):  # already computed: make's value, single-quoted
+            prefix += f"{k}='$(subst ','\\'',$({k}))'; export {k}; "
+        else:
+            prefix += make_text(sw.assignments([(k, v)], expand=True))
+    head = comment(f"[env] {name} = {{ sh = {json.dumps(command)} }}")
+    if not prefix and _INLINE_COMMAND.fullmatch(command):
+        lines = [*head, f"{name} := $(shell {make_text(command)})"]
+    else:
+        lines = [
+            *head,
+            f"define pipekit_sh_{name}",
+            prefix + make_text(sw.command_word(command)),
+            "endef",
+            f"{name} := $(shell $(pipekit_sh_{name}))",
+        ]
+    shown = f"`{command}`" if _INLINE_COMMAND.fullmatch(command) else f"of pipekit_sh_{name}"
+    return [
+        *lines,
+        "ifneq ($(filter-out 0,$(.SHELLSTATUS)),)",
+        f"$(error [env] {name}: the command {make_text(shown)} failed"
+        " with exit status $(.SHELLSTATUS))",
+        "endif",
+        f"export {name}",
+    ]
 
 
 def _checked_rendering(task: PlanTask) -> list[Command]:
