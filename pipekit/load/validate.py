@@ -210,8 +210,15 @@ class _Validator:
                 task=task,
                 hint=f"a value computed at run time names its command: {example}",
             )
-        if not isinstance(cmd, str) or not cmd.strip():
-            raise self.expect((*keys, "sh"), cmd, "a shell command", task=task, example=example)
+        if not isinstance(cmd, str):
+            raise self.expect((*keys, "sh"), cmd, "a string", task=task, example=example)
+        if not cmd.strip():
+            raise self.error(
+                (*keys, "sh"),
+                f"env value '{keys[-1]}': the command in 'sh' is empty",
+                task=task,
+                hint=f"name the command whose output is the value: {example}",
+            )
         return cmd
 
     def env_table(
@@ -237,7 +244,7 @@ class _Validator:
                 raise self.expect(
                     (*keys, name),
                     raw,
-                    'a string, or a command\'s output: { sh = "..." }',
+                    "a string",
                     task=task,
                     example=f'{name} = "value"',
                 )
