@@ -10,8 +10,6 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from pipekit.envexpand import EnvValue
-
 
 class Task:
     """One task of pipeline.toml.
@@ -48,7 +46,7 @@ class Task:
         deps: tuple[str, ...] = (),
         sources: tuple[str, ...] = (),
         outputs: tuple[str, ...] = (),
-        env: tuple[tuple[str, EnvValue], ...] = (),
+        env: tuple[tuple[str, str | tuple[str, str]], ...] = (),
         cwd: str | None = None,
         timeout: float | None = None,
         description: str = "",
@@ -134,7 +132,7 @@ class Pipeline:
         name: str,
         default: tuple[str, ...],
         plugins: tuple[str, ...],
-        env: tuple[tuple[str, EnvValue], ...],
+        env: tuple[tuple[str, str | tuple[str, str]], ...],
         tasks: dict[str, Task],
         tables: dict[str, object] | None = None,
     ) -> None:
