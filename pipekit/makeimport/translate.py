@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 
+from pipekit.envexpand import EnvValue
 from pipekit.makeimport import names, ordering, overrides, shellscript
 from pipekit.makeimport.database import Database, Rule
 from pipekit.makeimport.makerun import MAKE_ENV, MakeReading, Record, goals
@@ -45,7 +46,7 @@ class Translation:
     version: str
     tasks: list[ImportedTask]
     default: str | None
-    env: dict[str, str]
+    env: dict[str, EnvValue]
     comments: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -233,12 +234,18 @@ class _Translator:
         self.order_deps(tasks)
         env = self.hoist_env(tasks)
         for name, (_, var) in self.reading.variables.items():
-            if "${" + name + "}" not in self.kept_refs or var.default is None:
+            if "${" + name + "}" not in self.kept_refs:
+                continue
+            if var.command is not None:
+                value: EnvValue = ("sh", var.command)
+            elif var.default is not None:
+                value = "${" + name + ":-" + var.default + "}"
+            else:
                 continue
             for t in tasks:
                 t.env.pop(name, None)
             env.pop(name, None)
-            env[name] = "${" + name + ":-" + var.default + "}"
+            env[name] = value
         default_goal = self.declared.value(".DEFAULT_GOAL")
         default = self.names.get(default_goal)
         out = Translation(self.makefile, self.reading.version, tasks, default, env)
@@ -489,12 +496,12 @@ class _Translator:
             f"{task.target}`); pipekit runs each task one way, as a plain `make` would"
         )
 
-    def hoist_env(self, tasks: list[ImportedTask]) -> dict[str, str]:
+    def hoist_env(self, tasks: list[ImportedTask]) -> dict[str, EnvValue]:
         """Env entries every task with commands shares go to [env]."""
         with_run = [t for t in tasks if t.run]
         if not with_run:
             return {}
-        common = dict(with_run[0].env)
+        common: dict[str, EnvValue] = dict(with_run[0].env)
         for t in with_run[1:]:
             common = {k: v for k, v in common.items() if t.env.get(k) == v}
         for t in with_run:
@@ -526,7 +533,19 @@ class _Translator:
         for message in self.reading.read_messages:
             out.notes.append(f"make said while reading the Makefile: {message}")
         calls = {c.command: c for c in self.reading.shells if not c.target}
+        computed = {
+            var.shell: name
+            for name, (_, var) in self.reading.variables.items()
+            if var.shell is not None and "${" + name + "}" in self.kept_refs
+        }
         for call in calls.values():
+            if call.command in computed:
+                name = computed[call.command]
+                out.comments.append(
+                    f"{name} = $(shell {call.command}): computed when pipekit runs, as make "
+                    "computes it when it reads the Makefile (a failing command stops the run)"
+                )
+                continue
             if call.status:
                 out.notes.append(
                     f"$(shell {call.command}) failed (exit status {call.status}) when make read "
