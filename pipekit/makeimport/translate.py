@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipekit.envexpand import EnvValue
-from pipekit.makeimport import names, ordering, overrides, shellscript
+from pipekit.makeimport import filefunc, globs, names, ordering, overrides, shellscript
 from pipekit.makeimport.database import Database, Rule
 from pipekit.makeimport.makerun import MAKE_ENV, MakeReading, Record, goals
 
@@ -154,6 +154,8 @@ class _Translator:
         self.ignored = set(ignore.prereqs) if ignore is not None else set()
         recorder = reading.records[0].env.get("SHELL", "") if reading.records else ""
         self.recorder_dir = os.path.dirname(recorder) if "pipekit-import-" in recorder else None
+        self.wildcards = globs.wildcard_variables(self.declared, workdir)
+        self.glob_sources: set[str] = set()  # sources that are make's $(wildcard) patterns
         self.kept_refs: set[str] = set()  # ${NAME} / $(cmd) some command keeps dynamic
         self.frozen_shell: set[str] = set()  # targets whose recipe $(shell) stays frozen
 
@@ -289,6 +291,7 @@ class _Translator:
             )
         self.links(task, rule)
         self.recipe(task, rule)
+        self.glob_note(task, rule)
         self.target_vars(task, rule)
         if rule.double_colon:
             task.notes.append(
@@ -307,7 +310,7 @@ class _Translator:
             return
         task.outputs = [self.path(task.target)]
         always = []
-        for p in rule.prereqs:
+        for p in self.glob_prereqs(task.target, rule):
             if self.kinds.get(p) in (PHONY, GROUP, FOLDER):
                 always.append(p)
             elif os.path.isabs(p):
@@ -321,8 +324,36 @@ class _Translator:
                 "which are never up to date in make; pipekit rebuilds it only when its sources "
                 "change"
             )
-        if any(c in p for p in [*task.sources, *task.outputs] for c in "*?["):
+        literal = [p for p in task.sources if p not in self.glob_sources] + task.outputs
+        if any(c in p for p in literal for c in "*?["):
             task.notes.append("a file name with * ? or [ is read by pipekit as a glob pattern")
+
+    def glob_prereqs(self, target: str, rule: Rule) -> list[str]:
+        """The normal prerequisites, with those a ``$(wildcard ...)`` found as its patterns."""
+        place = self.positions.get(target)
+        pats = globs.patterns(place.rest, self.wildcards) if place is not None else []
+        if not pats or any(p in self.kinds for p in rule.prereqs if globs.matches_any(p, pats)):
+            return rule.prereqs
+        kept = globs.as_globs(rule.prereqs, pats, self.workdir)
+        if kept is None:
+            return rule.prereqs
+        self.glob_sources.update(self.path(p) for p in pats)
+        return kept
+
+    def glob_note(self, task: ImportedTask, rule: Rule) -> None:
+        """Say so when a command lists the files a glob source found at import time."""
+        pats = [p for p in task.sources if p in self.glob_sources]
+        if not pats:
+            return
+        found = [p for p in rule.prereqs if globs.matches_any(p, pats)]
+        if any(f in script for f in found for script in task.run):
+            task.notes.append(
+                f"sources keep make's $(wildcard) as {', '.join(pats)}, so a new file re-runs "
+                "this task, but the command lists the files make found at import time: "
+                "import again after adding one (or write the glob in the command)"
+            )
+        else:
+            task.comments.append(f"sources keep make's $(wildcard) as {', '.join(pats)}")
 
     def recipe(self, task: ImportedTask, rule: Rule) -> None:
         records = self.records_of(task.target)
@@ -333,7 +364,13 @@ class _Translator:
             )
         if not rule.has_recipe:
             return
-        if not records:
+        files = filefunc.calls(rule.recipe)
+        if records:
+            others = [ln for i, ln in enumerate(rule.recipe) if i not in files]
+            self.commands(task, rule, others, records)
+        if files:
+            self.file_calls(task, rule)
+        elif not records:
             lines = "; ".join(rule.recipe)
             task.notes.append(
                 "make could not expand this recipe here (see make's message above), "
@@ -344,8 +381,12 @@ class _Translator:
                 "edit pipeline.toml' >&2",
                 "exit 1",
             ]
-            return
-        flags = [_prefix(line)[0] for line in rule.recipe]
+
+    def commands(
+        self, task: ImportedTask, rule: Rule, recipe: list[str], records: list[Record]
+    ) -> None:
+        """``run`` and ``env`` from the commands make ran for ``recipe`` (its lines)."""
+        flags = [_prefix(line)[0] for line in recipe]
         if self.oneshell:
             flags = flags[:1]
         if len(flags) != len(records):
@@ -398,6 +439,30 @@ class _Translator:
                 note(f"make does not pass ${key} to this recipe (unexport); pipekit does")
         task.env = {k: _env_value(k, v, self.reading.base_env) for k, v in env.items()}
         self.recipe_notes(task, rule)
+
+    def file_calls(self, task: ImportedTask, rule: Rule) -> None:
+        """A recipe with ``$(file ...)`` lines: each becomes the command that writes the same
+        file, in its place; where that cannot be known, a note (never a silent drop)."""
+        merged = None if self.oneshell else filefunc.merge(rule.recipe, task.run)
+        if merged is not None:
+            task.run = merged
+            task.comments.append(
+                "make's $(file ...) writes the file when make expands the recipe, before its "
+                "first line runs: here the first commands write it"
+            )
+            return
+        lines = "; ".join(rule.recipe[i].strip() for i in filefunc.calls(rule.recipe))
+        task.notes.append(
+            f"make's $(file ...) is not a command and is not translated: {lines} (make wrote "
+            "that file at import time too). Add a command that writes it, e.g. "
+            "printf '%s\\n' TEXT > FILE"
+        )
+        if not task.run:
+            task.run = [
+                f"echo 'pipekit import: the $(file ...) of {task.target} was not translated; "
+                "edit pipeline.toml' >&2",
+                "exit 1",
+            ]
 
     def dynamic_scripts(self, task: ImportedTask, records: list[Record]) -> list[str]:
         """The commands with overridable variables as ``${NAME}`` and recipe ``$(shell cmd)``
