@@ -10,7 +10,14 @@ from typing import Any
 import pytest
 
 from tests.conftest import Project
-from tests.helpers_emit import base_env, load_workflow, make, twin
+from tests.helpers_emit import (
+    assert_schema_valid,
+    assert_zizmor_clean,
+    base_env,
+    load_workflow,
+    make,
+    twin,
+)
 from tests.test_emit_github import github_evaluates
 
 TOML = """\
@@ -154,10 +161,15 @@ def test_an_inline_command_reads_well_in_the_makefile(project: Project) -> None:
 
 
 def run_steps(doc: dict[str, Any], job: str, folder: Path) -> None:
+    """Run a job's run steps as GitHub's runner does, ``$GITHUB_ENV`` included."""
+    github_env = folder / ".github_env"
+    github_env.write_text("")
     for step in (s for s in doc["jobs"][job]["steps"] if "run" in s):
         script = folder / ".step.sh"
         script.write_text(github_evaluates(step["run"]))
-        env = base_env(**doc.get("env", {}), **step.get("env", {}))
+        written = dict(line.split("=", 1) for line in github_env.read_text().splitlines())
+        env = base_env(**doc.get("env", {}), **written, **step.get("env", {}))
+        env["GITHUB_ENV"] = str(github_env)
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=folder,
@@ -168,15 +180,22 @@ def run_steps(doc: dict[str, Any], job: str, folder: Path) -> None:
         )
         script.unlink()
         assert done.returncode == 0, done.stderr
+    github_env.unlink()
 
 
 def test_the_workflow_steps_compute_the_same(project: Project, tmp_path: Path) -> None:
     computed_project(project)
     project.run("emit", "github").assert_ok()
-    doc = load_workflow(project.path(".github/workflows/pipekit.yml"))
+    path = project.path(".github/workflows/pipekit.yml")
+    assert_zizmor_clean([path])
+    assert_schema_valid([path])
+    doc = load_workflow(path)
     steps = twin(project.root, tmp_path / "g")
-    for job in doc["jobs"]:
+    jobs = doc["jobs"]
+    for job in jobs:
         run_steps(doc, job, steps)
     project.run("run", "all").assert_ok()
     for name in ("tag.txt", "notes.txt"):
         assert (steps / name).read_text() == project.read(name), name
+    # [env]'s commands run once per job (one step writes $GITHUB_ENV), as once per run
+    assert (steps / "calls.log").read_text() == "run\n" * len(jobs)

@@ -242,19 +242,30 @@ class Workflow:
         top: dict[str, str] = {}
         shell: list[tuple[str, sw.EnvValue]] = []
         read: set[str] = set()
+        later = False  # after a value set in the steps' shells: those after it too
         for name, value in self.plan.env:
-            # a computed value ({ sh = ... }) runs its command in each step's shell
-            if (
-                isinstance(value, str)
-                and name not in read
-                and not sw.has_references(value)
-                and not shell
-            ):
+            if isinstance(value, tuple):
+                later = True  # computed once per job, into $GITHUB_ENV: see env_step
+            elif name not in read and not sw.has_references(value) and not later:
                 top[name] = sw.literal(value)
             else:
                 shell.append((name, value))
+                later = True
             read |= sw.references(value)
         return shell, top
+
+    def env_step(self) -> list[dict[str, Any]]:
+        """The step that computes [env]'s ``{ sh = ... }`` values once per job (pipekit: once
+        per run) and hands them to the job's later steps through ``$GITHUB_ENV``."""
+        env = self.plan.env
+        last = max((i for i, (_, v) in enumerate(env) if isinstance(v, tuple)), default=-1)
+        if last < 0:
+            return []
+        names = [k for k, v in env[: last + 1] if isinstance(v, tuple)]
+        lines = [sw.assignments(env[: last + 1], expand=True).rstrip()]
+        lines += [f'printf "%s=%s\\n" {k} "${k}" >> "$GITHUB_ENV"' for k in names]
+        text = "Compute " + ", ".join(names) + " ([env] values from a command)"
+        return [{"name": escape_expressions(text), "run": escape_expressions("\n".join(lines))}]
 
     # -- steps ---------------------------------------------------------------------------------
     def python_version(self) -> str:
@@ -280,7 +291,7 @@ class Workflow:
         steps.append(
             {"name": "Set up Python", "uses": _uses("actions/setup-python"), "with": setup}
         )
-        return steps
+        return steps + self.env_step()
 
     def task_steps(self, name: str, label: bool) -> list[dict[str, Any]]:
         """The steps that run task ``name`` as ``pipekit run`` would (env, cwd, shell)."""
