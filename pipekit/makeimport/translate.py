@@ -425,6 +425,14 @@ class _Translator:
                     task.comments.append(comment)
             elif self.shell_is_sh and not ("-" in flag or ignore_all):
                 note(shellscript.sequence_note(script))
+            if self.dash and shellscript.brace_expansion(script):
+                script = f"set +B\n{script}"
+                comment = (
+                    "make's /bin/sh (dash) has no brace expansion: `set +B` keeps bash from "
+                    "turning {a,b} into a b"
+                )
+                if comment not in task.comments:
+                    task.comments.append(comment)
             note(shellscript.background_note(script))
             if "-" in flag or ignore_all:
                 task.comments.append(f"make ignores a failure of: {script.splitlines()[-1]}")
