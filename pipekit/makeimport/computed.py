@@ -24,15 +24,19 @@ _ASSIGN = re.compile(
 
 
 def _assignments(declared: Database, cwd: str) -> list[re.Match[str]]:
-    out = []
+    """``NAME := $(shell ...)`` lines whose ``$(shell ...)`` is written nowhere else (one
+    call, one variable: its output is used through that variable only)."""
+    texts = []
     for path in declared.value("MAKEFILE_LIST").split():
         try:
             with open(os.path.join(cwd, path), encoding="utf-8", errors="replace") as f:
-                lines = f.read().split("\n")
+                texts.append(f.read())
         except OSError:
             continue
-        out += [m for line in lines if not line.startswith("\t") and (m := _ASSIGN.match(line))]
-    return out
+    whole = "\n".join(texts)
+    lines = [ln for ln in whole.split("\n") if not ln.startswith("\t")]
+    found = [m for line in lines if (m := _ASSIGN.match(line))]
+    return [m for m in found if whole.count(m["value"]) == 1]
 
 
 def shell_variables(declared: Database, cwd: str, calls: list[ShellCall]) -> dict[str, Overridable]:

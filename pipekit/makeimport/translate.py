@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pipekit.envexpand import EnvValue
@@ -410,29 +411,10 @@ class _Translator:
 
         for flag, rec, script in zip(flags, records, dynamic, strict=True):
             script = shellscript.join_continuations(script)
-            if self.dash and shellscript.echo_escapes(script):
-                if shellscript.echo_options(script):
-                    note(
-                        "`echo -e`/`-n` with a backslash escape: make's /bin/sh (dash) prints "
-                        "the option and expands escapes; bash does not print it"
-                    )
-                script = f"shopt -s xpg_echo\n{script}"
-                comment = (
-                    "make's /bin/sh (dash) expands backslash escapes in `echo`: "
-                    "`shopt -s xpg_echo` makes bash's echo do the same"
-                )
-                if comment not in task.comments:
-                    task.comments.append(comment)
-            elif self.shell_is_sh and not ("-" in flag or ignore_all):
+            echo = self.dash and shellscript.echo_escapes(script)
+            if not echo and self.shell_is_sh and not ("-" in flag or ignore_all):
                 note(shellscript.sequence_note(script))
-            if self.dash and shellscript.brace_expansion(script):
-                script = f"set +B\n{script}"
-                comment = (
-                    "make's /bin/sh (dash) has no brace expansion: `set +B` keeps bash from "
-                    "turning {a,b} into a b"
-                )
-                if comment not in task.comments:
-                    task.comments.append(comment)
+            script = self.as_dash_did(task, script, note)
             note(shellscript.background_note(script))
             if "-" in flag or ignore_all:
                 task.comments.append(f"make ignores a failure of: {script.splitlines()[-1]}")
@@ -447,6 +429,39 @@ class _Translator:
                 note(f"make does not pass ${key} to this recipe (unexport); pipekit does")
         task.env = {k: _env_value(k, v, self.reading.base_env) for k, v in env.items()}
         self.recipe_notes(task, rule)
+
+    def as_dash_did(self, task: ImportedTask, script: str, note: Callable[[str], None]) -> str:
+        """``script`` made to do under bash what make's /bin/sh did, where that is dash:
+        ``echo`` expanding escapes, no brace expansion."""
+        if not self.dash:
+            return script
+        rewrites = []
+        if shellscript.echo_escapes(script):
+            if shellscript.echo_options(script):
+                note(
+                    "`echo -e`/`-n` with a backslash escape: make's /bin/sh (dash) prints "
+                    "the option and expands escapes; bash does not print it"
+                )
+            rewrites.append(
+                (
+                    "shopt -s xpg_echo",
+                    "make's /bin/sh (dash) expands backslash escapes in `echo`: "
+                    "`shopt -s xpg_echo` makes bash's echo do the same",
+                )
+            )
+        if shellscript.brace_expansion(script):
+            rewrites.append(
+                (
+                    "set +B",
+                    "make's /bin/sh (dash) has no brace expansion: `set +B` keeps bash from "
+                    "turning {a,b} into a b",
+                )
+            )
+        for line, comment in rewrites:
+            script = f"{line}\n{script}"
+            if comment not in task.comments:
+                task.comments.append(comment)
+        return script
 
     def file_calls(self, task: ImportedTask, rule: Rule) -> None:
         """A recipe with ``$(file ...)`` lines: each becomes the command that writes the same
@@ -605,31 +620,7 @@ class _Translator:
             out.notes.append(f"make said: {problem}")
         for message in self.reading.read_messages:
             out.notes.append(f"make said while reading the Makefile: {message}")
-        calls = {c.command: c for c in self.reading.shells if not c.target}
-        computed = {
-            var.shell: name
-            for name, (_, var) in self.reading.variables.items()
-            if var.shell is not None and "${" + name + "}" in self.kept_refs
-        }
-        for call in calls.values():
-            if call.command in computed:
-                name = computed[call.command]
-                out.comments.append(
-                    f"{name} = $(shell {call.command}): computed when pipekit runs, as make "
-                    "computes it when it reads the Makefile (a failing command stops the run)"
-                )
-                continue
-            if call.status:
-                out.notes.append(
-                    f"$(shell {call.command}) failed (exit status {call.status}) when make read "
-                    "the Makefile at import time; make went on with its output, and so do the "
-                    "commands here"
-                )
-            else:
-                out.notes.append(
-                    f"$(shell {call.command}) ran when make read the Makefile, at import time: "
-                    "where its output is used, it is written into the commands as it was then"
-                )
+        self.shell_call_notes(out)
         shell = os.path.basename(self.shell)
         if shell not in ("sh", "bash", "dash"):
             out.notes.append(
@@ -661,6 +652,34 @@ class _Translator:
                 out.comments.append(
                     f"pattern rule '{pattern.text}' ({pattern.recipe_file}:{line}) "
                     "builds none of the targets: not imported"
+                )
+
+    def shell_call_notes(self, out: Translation) -> None:
+        """What became of each ``$(shell ...)`` make ran when it read the Makefile."""
+        calls = {c.command: c for c in self.reading.shells if not c.target}
+        computed = {
+            var.shell: name
+            for name, (_, var) in self.reading.variables.items()
+            if var.shell is not None and "${" + name + "}" in self.kept_refs
+        }
+        for call in calls.values():
+            if call.command in computed:
+                name = computed[call.command]
+                out.comments.append(
+                    f"{name} = $(shell {call.command}): computed when pipekit runs, as make "
+                    "computes it when it reads the Makefile (a failing command stops the run)"
+                )
+                continue
+            if call.status:
+                out.notes.append(
+                    f"$(shell {call.command}) failed (exit status {call.status}) when make read "
+                    "the Makefile at import time; make went on with its output, and so do the "
+                    "commands here"
+                )
+            else:
+                out.notes.append(
+                    f"$(shell {call.command}) ran when make read the Makefile, at import time: "
+                    "where its output is used, it is written into the commands as it was then"
                 )
 
 
