@@ -14,7 +14,6 @@ import os
 import re
 
 from pipekit.makeimport.database import Database
-from pipekit.makeimport.makerun import ShellCall
 from pipekit.makeimport.overrides import Overridable, make_output
 
 _ASSIGN = re.compile(
@@ -39,8 +38,13 @@ def _assignments(declared: Database, cwd: str) -> list[re.Match[str]]:
     return [m for m in found if whole.count(m["value"]) == 1]
 
 
-def shell_variables(declared: Database, cwd: str, calls: list[ShellCall]) -> dict[str, Overridable]:
-    """The variables that can stay computed at run time, by name (``command`` set)."""
+def shell_variables(
+    declared: Database, cwd: str, calls: list[tuple[str, str, int, str]]
+) -> dict[str, Overridable]:
+    """The variables that can stay computed at run time, by name (``command`` set).
+
+    ``calls`` are the ``$(shell)`` calls make ran: (command, target, status, output).
+    """
     out: dict[str, Overridable] = {}
     for m in _assignments(declared, cwd):
         name = m["name"]
@@ -51,13 +55,13 @@ def shell_variables(declared: Database, cwd: str, calls: list[ShellCall]) -> dic
         command = raw.replace("$$", "$").strip()
         # := runs the command when make reads the file; = and ?= when a recipe uses the value
         lazy = m["op"] in ("=", "?=")
-        call = next((c for c in calls if c.command == command and (lazy or not c.target)), None)
-        if call is None or call.status != 0:
+        call = next((c for c in calls if c[0] == command and (lazy or not c[1])), None)
+        if call is None or call[2] != 0:
             continue  # never ran (an unused = or ?=), or failed: make's value stays, noted
-        value = make_output(call.output)
+        value = make_output(call[3])
         if var.value not in (value, m["value"]):
             continue  # changed later (+=, another assignment)
         if m["op"] == "?=":  # the caller's value first, as make takes it
             command = f'printf "%s\\n" "${{{name}:-$({command})}}"'
-        out[name] = Overridable(value, None, command, call.command)
+        out[name] = Overridable(value, None, command, call[0])
     return out

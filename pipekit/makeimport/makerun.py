@@ -318,7 +318,8 @@ def read(makefile: str, cwd: str) -> MakeReading:
     variables = overridable(declared, cwd)
     from pipekit.makeimport.computed import shell_variables
 
-    variables.update(shell_variables(declared, cwd, second.shells))
+    calls = [(c.command, c.target, c.status, c.output) for c in second.shells]
+    variables.update(shell_variables(declared, cwd, calls))
     has_shell = any(
         "$(shell" in ln or "${shell" in ln for r in declared.rules.values() for ln in r.recipe
     )
