@@ -242,11 +242,7 @@ class _Validator:
                 continue
             if isinstance(raw, bool) or not isinstance(raw, str | int | float):
                 raise self.expect(
-                    (*keys, name),
-                    raw,
-                    "a string",
-                    task=task,
-                    example=f'{name} = "value"',
+                    (*keys, name), raw, "a string", task=task, example=f'{name} = "value"'
                 )
             sval = str(raw)
             try:
