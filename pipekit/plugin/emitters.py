@@ -62,7 +62,8 @@ class EmitPlan:
     default: tuple[str, ...]
     options: Any = None  # the emitter's validated options (from its config table)
     #: the pipeline's ``[env]``, raw and in file order. pipekit expands these one after the
-    #: other against the caller's environment, then the task's ``own_env`` over them.
+    #: other against the caller's environment, then the task's ``own_env`` over them; a
+    #: ``("sh", COMMAND)`` value is COMMAND's output, computed once per run.
     env: tuple[tuple[str, str | tuple[str, str]], ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
