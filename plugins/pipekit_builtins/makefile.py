@@ -158,7 +158,7 @@ class MakefileEmitter(Emitter):
             out.append("")
             for i, (k, v) in enumerate(plan.env):
                 if isinstance(v, tuple):
-                    out += _computed(k, v[1], plan.env[:i])
+                    out += _computed(k, v[1], plan.env[:i], layout.root)
                 elif k in make_env:
                     out.append(f"export {k} := {v}")
         if uses_rwildcard:
@@ -297,10 +297,13 @@ class MakefileEmitter(Emitter):
         return " ".join(sw.quote(w) for w in [*words, "run", "--no-deps", task.name])
 
 
-def _computed(name: str, command: str, before: Sequence[tuple[str, sw.EnvValue]]) -> list[str]:
+def _computed(
+    name: str, command: str, before: Sequence[tuple[str, sw.EnvValue]], root: str
+) -> list[str]:
     """``NAME := $(shell COMMAND)`` for an [env] value computed by a command: once per make
-    run, in the recipes' shell, seeing the [env] values before it; a failure stops make."""
-    prefix = ""
+    run, in the recipes' shell and the pipeline's folder (``root``, from the Makefile's),
+    seeing the [env] values before it; a failure stops make."""
+    prefix = f"cd {sw.quote(root)}; " if root != "." else ""
     for k, v in before:
         if isinstance(v, tuple):  # already computed: make's value, single-quoted
             prefix += f"{k}='$(subst ','\\'',$({k}))'; export {k}; "
