@@ -70,3 +70,12 @@ def test_the_emitted_makefile_overrides_as_pipekit_run_does(pipekit_project: Any
     assert (folder / "hi.txt").read_text() == "hi demo\n"
     t.project.run("run", "hi").assert_ok()
     assert (folder / "hi.txt").read_text() == "hi demo\n"
+
+
+def test_an_exported_shell_variable_is_computed_for_the_recipes(pipekit_project: Any) -> None:
+    makefile = 'export VERSION := $(shell cat VERSION)\n.PHONY: rel\nrel:\n\t@echo "v=$$VERSION"\n'
+    t = same_as_make(pipekit_project, {"Makefile": makefile, "VERSION": "1.0\n"}, "rel")
+    assert t.toml()["env"] == {"VERSION": {"sh": "cat VERSION"}}
+    t.write_both({"VERSION": "1.1\n"})
+    assert t.make("-s", "rel").stdout == "v=1.1\n"
+    assert output(t.pipekit("run", "rel").assert_ok()) == ["v=1.1"]

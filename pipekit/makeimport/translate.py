@@ -157,6 +157,7 @@ class _Translator:
         self.recorder_dir = os.path.dirname(recorder) if "pipekit-import-" in recorder else None
         self.wildcards = globs.wildcard_variables(self.declared, workdir)
         self.glob_sources: set[str] = set()  # sources that are make's $(wildcard) patterns
+        self.computed: set[str] = set()  # variables kept as { sh = ... } env values
         self.kept_refs: set[str] = set()  # ${NAME} / $(cmd) some command keeps dynamic
         self.frozen_shell: set[str] = set()  # targets whose recipe $(shell) stays frozen
 
@@ -236,12 +237,24 @@ class _Translator:
         tasks = [self.task(t) for t in targets]
         self.order_deps(tasks)
         env = self.hoist_env(tasks)
+        self.run_time_env(tasks, env)
+        default_goal = self.declared.value(".DEFAULT_GOAL")
+        default = self.names.get(default_goal)
+        out = Translation(self.makefile, self.reading.version, tasks, default, env)
+        self.pipeline_notes(out)
+        return out
+
+    def run_time_env(self, tasks: list[ImportedTask], env: dict[str, EnvValue]) -> None:
+        """[env] entries for what stays a run-time value: ``${NAME:-default}`` for an
+        overridable variable commands read, ``{ sh = ... }`` for a ``$(shell)`` variable
+        commands read or the Makefile exports to them."""
         for name, (_, var) in self.reading.variables.items():
-            if "${" + name + "}" not in self.kept_refs:
-                continue
-            if var.command is not None:
+            used = "${" + name + "}" in self.kept_refs
+            exported = name in env or any(name in t.env for t in tasks)
+            if var.command is not None and (used or exported):
                 value: EnvValue = ("sh", var.command)
-            elif var.default is not None:
+                self.computed.add(name)
+            elif used and var.default is not None:
                 value = "${" + name + ":-" + var.default + "}"
             else:
                 continue
@@ -249,11 +262,6 @@ class _Translator:
                 t.env.pop(name, None)
             env.pop(name, None)
             env[name] = value
-        default_goal = self.declared.value(".DEFAULT_GOAL")
-        default = self.names.get(default_goal)
-        out = Translation(self.makefile, self.reading.version, tasks, default, env)
-        self.pipeline_notes(out)
-        return out
 
     def path(self, p: str) -> str:
         return p if self.base in ("", ".") else os.path.normpath(os.path.join(self.base, p))
@@ -660,7 +668,7 @@ class _Translator:
         computed = {
             var.shell: name
             for name, (_, var) in self.reading.variables.items()
-            if var.shell is not None and "${" + name + "}" in self.kept_refs
+            if var.shell is not None and name in self.computed
         }
         for call in calls.values():
             if call.command in computed:
