@@ -199,3 +199,17 @@ def test_the_workflow_steps_compute_the_same(project: Project, tmp_path: Path) -
         assert (steps / name).read_text() == project.read(name), name
     # [env]'s commands run once per job (one step writes $GITHUB_ENV), as once per run
     assert (steps / "calls.log").read_text() == "run\n" * len(jobs)
+
+
+def test_a_value_before_the_command_sees_the_callers_variable(project: Project) -> None:
+    project.write(
+        "pipeline.toml",
+        '[env]\nA = "${V:-x}"\nV = { sh = "echo computed" }\n'
+        '[tasks.show]\nrun = "echo $A $V > out.txt"\n',
+    )
+    project.run("emit", "makefile").assert_ok()
+    for caller, want in (({}, "x computed\n"), ({"V": "mine"}, "mine computed\n")):
+        assert make(project.root, "show", env=base_env(**caller)).returncode == 0
+        assert project.read("out.txt") == want
+        project.run("run", "show", env=caller).assert_ok()
+        assert project.read("out.txt") == want

@@ -157,7 +157,7 @@ class MakefileEmitter(Emitter):
         if make_env:
             out.append("")
             for i, (k, v) in enumerate(plan.env):
-                if isinstance(v, tuple):
+                if isinstance(v, tuple) and k in make_env:
                     out += _computed(k, v[1], plan.env[:i], layout.root)
                 elif k in make_env:
                     out.append(f"export {k} := {v}")
@@ -195,14 +195,13 @@ class MakefileEmitter(Emitter):
         out: set[str] = set()
         read: set[str] = set()
         for name, value in plan.env:
-            if isinstance(value, tuple):
-                out.add(name)  # computed once, when make reads the file: see _computed
-            elif (
+            if (
                 name not in read
                 and name not in _MAKE_NAMES
                 and not name.startswith("MAKE")
                 and name != "rwildcard"
-                and _SAFE_MAKE_VALUE.fullmatch(value)
+                # a computed value: once, when make reads the file (see _computed)
+                and (isinstance(value, tuple) or _SAFE_MAKE_VALUE.fullmatch(value))
             ):
                 out.add(name)
             read |= sw.references(value)
