@@ -213,3 +213,19 @@ def test_a_value_before_the_command_sees_the_callers_variable(project: Project) 
         assert project.read("out.txt") == want
         project.run("run", "show", env=caller).assert_ok()
         assert project.read("out.txt") == want
+
+
+def test_the_workflow_keeps_the_callers_variable_for_a_value_before(
+    project: Project, tmp_path: Path
+) -> None:
+    project.write(
+        "pipeline.toml",
+        '[env]\nA = "${V:-x}"\nV = { sh = "echo computed" }\nW = { sh = "echo w" }\n'
+        '[tasks.show]\nrun = "echo $A $V $W > out.txt"\n',
+    )
+    project.run("emit", "github").assert_ok()
+    doc = load_workflow(project.path(".github/workflows/pipekit.yml"))
+    steps = twin(project.root, tmp_path / "g")
+    run_steps(doc, "show", steps)
+    project.run("run", "show").assert_ok()
+    assert (steps / "out.txt").read_text() == project.read("out.txt") == "x computed w\n"

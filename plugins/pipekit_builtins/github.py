@@ -244,9 +244,9 @@ class Workflow:
         read: set[str] = set()
         later = False  # after a value set in the steps' shells: those after it too
         for name, value in self.plan.env:
-            if isinstance(value, tuple):
+            if isinstance(value, tuple) and name not in read:
                 later = True  # computed once per job, into $GITHUB_ENV: see env_step
-            elif name not in read and not sw.has_references(value) and not later:
+            elif isinstance(value, str) and not (name in read or later or sw.has_references(value)):
                 top[name] = sw.literal(value)
             else:
                 shell.append((name, value))
@@ -258,10 +258,12 @@ class Workflow:
         """The step that computes [env]'s ``{ sh = ... }`` values once per job (pipekit: once
         per run) and hands them to the job's later steps through ``$GITHUB_ENV``."""
         env = self.plan.env
-        last = max((i for i, (_, v) in enumerate(env) if isinstance(v, tuple)), default=-1)
-        if last < 0:
+        inline = {k for k, _ in self.shell_env}  # read by an earlier value: in each step
+        ours = [i for i, (k, v) in enumerate(env) if isinstance(v, tuple) and k not in inline]
+        if not ours:
             return []
-        names = [k for k, v in env[: last + 1] if isinstance(v, tuple)]
+        last = ours[-1]
+        names = [env[i][0] for i in ours]
         lines = [sw.assignments(env[: last + 1], expand=True).rstrip()]
         lines += [f'printf "%s=%s\\n" {k} "${k}" >> "$GITHUB_ENV"' for k in names]
         text = "Compute " + ", ".join(names) + " ([env] values from a command)"
