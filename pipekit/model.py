@@ -16,7 +16,8 @@ class Task:
 
     ``run`` holds shell scripts run in order; ``uses``/``with_`` name a step kind and its raw
     options (validated against the step kind when plugins are loaded). ``env`` values are raw:
-    ``${VAR}`` and ``${VAR:-default}`` are expanded from the caller's environment at run time.
+    ``${VAR}`` and ``${VAR:-default}`` are expanded from the caller's environment at run time,
+    and a ``("sh", COMMAND)`` value is the command's output (see ``envexpand``).
     """
 
     __slots__ = (
@@ -45,7 +46,7 @@ class Task:
         deps: tuple[str, ...] = (),
         sources: tuple[str, ...] = (),
         outputs: tuple[str, ...] = (),
-        env: tuple[tuple[str, str], ...] = (),
+        env: tuple[tuple[str, str | tuple[str, str]], ...] = (),
         cwd: str | None = None,
         timeout: float | None = None,
         description: str = "",
@@ -131,7 +132,7 @@ class Pipeline:
         name: str,
         default: tuple[str, ...],
         plugins: tuple[str, ...],
-        env: tuple[tuple[str, str], ...],
+        env: tuple[tuple[str, str | tuple[str, str]], ...],
         tasks: dict[str, Task],
         tables: dict[str, object] | None = None,
     ) -> None:

@@ -32,7 +32,17 @@ def _one_or_list(item: dict[str, Any], *, min_items: int = 0) -> dict[str, Any]:
 _ENV: dict[str, Any] = {
     "type": "object",
     "propertyNames": {"pattern": ENV_NAME_PATTERN},
-    "additionalProperties": {"type": ["string", "number"]},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": ["string", "number"]},
+            {  # computed once per run from a command's output
+                "type": "object",
+                "properties": {"sh": {**_NOT_BLANK, "description": "The command to run."}},
+                "required": ["sh"],
+                "additionalProperties": False,
+            },
+        ]
+    },
 }
 
 TOP_LEVEL_TABLES: dict[str, str] = {

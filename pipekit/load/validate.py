@@ -24,6 +24,8 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-
 if TYPE_CHECKING:
     from typing import Any
 
+    from pipekit.envexpand import EnvValue
+
 TASK_NAME = re.compile(TASK_NAME_PATTERN)
 ENV_NAME = re.compile(ENV_NAME_PATTERN)
 
@@ -208,14 +210,39 @@ class _Validator:
             )
         raise self.expect(keys, value, "a string or a list of strings", task=task, example=example)
 
+    def env_command(self, keys: tuple[str, ...], raw: dict[str, object], task: str | None) -> str:
+        """The command of ``NAME = { sh = "COMMAND" }`` (a value computed once per run)."""
+        for key in raw:
+            if key != "sh":
+                raise self.unknown_key((*keys, key), key, ("sh",), "in an env value", task)
+        cmd = raw.get("sh")
+        example = f'{keys[-1]} = {{ sh = "cat VERSION" }}'
+        if cmd is None:
+            raise self.error(
+                keys,
+                f"env value '{keys[-1]}' is a table without 'sh'",
+                task=task,
+                hint=f"a value computed at run time names its command: {example}",
+            )
+        if not isinstance(cmd, str):
+            raise self.expect((*keys, "sh"), cmd, "a string", task=task, example=example)
+        if not cmd.strip():
+            raise self.error(
+                (*keys, "sh"),
+                f"env value '{keys[-1]}': the command in 'sh' is empty",
+                task=task,
+                hint=f"name the command whose output is the value: {example}",
+            )
+        return cmd
+
     def env_table(
         self, keys: tuple[str, ...], value: object, task: str | None
-    ) -> tuple[tuple[str, str], ...]:
+    ) -> tuple[tuple[str, EnvValue], ...]:
         from pipekit import envexpand
 
         if not isinstance(value, dict):
             raise self.expect(keys, value, "a table", task=task, example='env = { DEBUG = "1" }')
-        out = []
+        out: list[tuple[str, EnvValue]] = []
         for name, raw in value.items():
             if not ENV_NAME.match(name):
                 raise self.error(
@@ -224,6 +251,9 @@ class _Validator:
                     task=task,
                     hint="use letters, digits and '_', not starting with a digit",
                 )
+            if isinstance(raw, dict):
+                out.append((name, ("sh", self.env_command((*keys, name), raw, task))))
+                continue
             if isinstance(raw, bool) or not isinstance(raw, str | int | float):
                 raise self.expect(
                     (*keys, name), raw, "a string", task=task, example=f'{name} = "value"'
@@ -580,7 +610,7 @@ def outside_project(pattern: str) -> bool:
     return norm == ".." or norm.startswith("../")
 
 
-def _set_static_recipes(tasks: dict[str, Task], env: tuple[tuple[str, str], ...]) -> None:
+def _set_static_recipes(tasks: dict[str, Task], env: tuple[tuple[str, EnvValue], ...]) -> None:
     """Digest now what cannot depend on the caller's environment (cached with the pipeline)."""
     from pipekit.fresh.verdict import static_recipe
 

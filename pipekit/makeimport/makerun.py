@@ -58,7 +58,8 @@ shell = os.environ["PIPEKIT_IMPORT_SHELL"]
 argv = [shell, *os.environ["PIPEKIT_IMPORT_SHELLFLAGS"].split(), *args[-1:]]
 done = subprocess.run(argv, stdout=subprocess.PIPE)
 script = args[-1] if args else ""
-entry = {{"shell": script, "target": target, "status": done.returncode}}
+entry = {{"shell": script, "target": target, "status": done.returncode,
+         "output": done.stdout.decode(errors="replace")}}
 if target and os.environ.get("PIPEKIT_IMPORT_SENTINELS"):
     entry["output"] = done.stdout.decode(errors="replace")
     entry["sentinel"] = "PIPEKITSHELL%dQ" % os.getpid()
@@ -223,6 +224,7 @@ def _record(
     targets: list[str],
     shell: tuple[str, str],
     extra_env: dict[str, str] | None = None,
+    extra_args: list[str] | None = None,
 ) -> Recording:
     """Let make build ``targets`` with the recorder as its shell (nothing really runs).
 
@@ -245,7 +247,8 @@ def _record(
         )
         argv = [
             "-p", "-B", "-k", "--no-print-directory", "-f", makefile,
-            f"SHELL={recorder}", f".SHELLFLAGS={_START} $@ {_END} -c", *targets,
+            f"SHELL={recorder}", f".SHELLFLAGS={_START} $@ {_END} -c", *(extra_args or []),
+            *targets,
         ]  # fmt: skip
         with open(os.path.join(tmp, "stdout"), "w+", encoding="utf-8", errors="replace") as out:
             done = _run(make, argv, cwd, env, stdout=out.fileno())
@@ -313,6 +316,10 @@ def read(makefile: str, cwd: str) -> MakeReading:
         [ln for ln in first.stderr.splitlines() if ln.strip()], second.shells,
     )  # fmt: skip
     variables = overridable(declared, cwd)
+    from pipekit.makeimport.computed import shell_variables
+
+    calls = [(c.command, c.target, c.status, c.output) for c in second.shells]
+    variables.update(shell_variables(declared, cwd, calls))
     has_shell = any(
         "$(shell" in ln or "${shell" in ln for r in declared.rules.values() for ln in r.recipe
     )
@@ -320,9 +327,11 @@ def read(makefile: str, cwd: str) -> MakeReading:
         reading.variables = {
             name: (f"PIPEKITVAR{i}Q", value) for i, (name, value) in enumerate(variables.items())
         }
-        env = {name: sentinel for name, (sentinel, _) in reading.variables.items()}
+        env = {n: s for n, (s, var) in reading.variables.items() if var.command is None}
         env["PIPEKIT_IMPORT_SENTINELS"] = "1"
-        reading.dynamic = _record(make, makefile, cwd, targets, (shell, flags), env)
+        # a variable the Makefile assigns with := or = is replaced only from the command line
+        args = [f"{n}={s}" for n, (s, var) in reading.variables.items() if var.command]
+        reading.dynamic = _record(make, makefile, cwd, targets, (shell, flags), env, args)
     return reading
 
 

@@ -29,10 +29,14 @@ _NOT_OVERRIDABLE = frozenset({"MAKE", "SHELL", "CURDIR", "MAKEFILE_LIST", "MAKEF
 @dataclass
 class Overridable:
     """A variable kept as ``${NAME}``: its value at import time, and the Makefile's default
-    (``None`` when the Makefile does not define it: the command reads the caller's value)."""
+    (``None`` when the Makefile does not define it: the command reads the caller's value).
+    ``command`` is set for a variable computed by ``$(shell)`` (see ``computed``): pipekit
+    computes it at run time with that command; ``shell`` is the ``$(shell)`` make ran."""
 
     value: str
     default: str | None
+    command: str | None = None
+    shell: str | None = None
 
 
 def _conditional_defaults(declared: Database, cwd: str) -> dict[str, str]:

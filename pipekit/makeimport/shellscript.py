@@ -106,6 +106,15 @@ def echo_options(script: str) -> bool:
     return re.search(r"(^|[;&|(\s])echo\s+-[neE]+\s", script) is not None
 
 
+_BRACES = re.compile(r"(?<![$\\])\{[^\s{}'\"]*,[^\s{}'\"]*\}")
+
+
+def brace_expansion(script: str) -> bool:
+    """An unquoted ``{a,b}``: bash expands it to ``a b``, dash (make's /bin/sh here) keeps
+    it as it is. ``set +B`` turns the expansion off in bash."""
+    return _BRACES.search(_unquoted(script)) is not None
+
+
 def background_note(script: str) -> str | None:
     """A command sent to the background (``cmd &``), which pipekit kills at the task's end."""
     bare = _unquoted(script).replace("&&", "  ")

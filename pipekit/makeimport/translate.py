@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipekit.makeimport import names, ordering, overrides, shellscript
+from pipekit.envexpand import EnvValue
+from pipekit.makeimport import filefunc, globs, names, ordering, overrides, shellscript
 from pipekit.makeimport.database import Database, Rule
 from pipekit.makeimport.makerun import MAKE_ENV, MakeReading, Record, goals
 
@@ -45,7 +47,7 @@ class Translation:
     version: str
     tasks: list[ImportedTask]
     default: str | None
-    env: dict[str, str]
+    env: dict[str, EnvValue]
     comments: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -153,6 +155,9 @@ class _Translator:
         self.ignored = set(ignore.prereqs) if ignore is not None else set()
         recorder = reading.records[0].env.get("SHELL", "") if reading.records else ""
         self.recorder_dir = os.path.dirname(recorder) if "pipekit-import-" in recorder else None
+        self.wildcards = globs.wildcard_variables(self.declared, workdir)
+        self.glob_sources: set[str] = set()  # sources that are make's $(wildcard) patterns
+        self.computed: set[str] = set()  # variables kept as { sh = ... } env values
         self.kept_refs: set[str] = set()  # ${NAME} / $(cmd) some command keeps dynamic
         self.frozen_shell: set[str] = set()  # targets whose recipe $(shell) stays frozen
 
@@ -232,18 +237,31 @@ class _Translator:
         tasks = [self.task(t) for t in targets]
         self.order_deps(tasks)
         env = self.hoist_env(tasks)
-        for name, (_, var) in self.reading.variables.items():
-            if "${" + name + "}" not in self.kept_refs or var.default is None:
-                continue
-            for t in tasks:
-                t.env.pop(name, None)
-            env.pop(name, None)
-            env[name] = "${" + name + ":-" + var.default + "}"
+        self.run_time_env(tasks, env)
         default_goal = self.declared.value(".DEFAULT_GOAL")
         default = self.names.get(default_goal)
         out = Translation(self.makefile, self.reading.version, tasks, default, env)
         self.pipeline_notes(out)
         return out
+
+    def run_time_env(self, tasks: list[ImportedTask], env: dict[str, EnvValue]) -> None:
+        """[env] entries for what stays a run-time value: ``${NAME:-default}`` for an
+        overridable variable commands read, ``{ sh = ... }`` for a ``$(shell)`` variable
+        commands read or the Makefile exports to them."""
+        for name, (_, var) in self.reading.variables.items():
+            used = "${" + name + "}" in self.kept_refs
+            exported = name in env or any(name in t.env for t in tasks)
+            if var.command is not None and (used or exported):
+                value: EnvValue = ("sh", var.command)
+                self.computed.add(name)
+            elif used and var.default is not None:
+                value = "${" + name + ":-" + var.default + "}"
+            else:
+                continue
+            for t in tasks:
+                t.env.pop(name, None)
+            env.pop(name, None)
+            env[name] = value
 
     def path(self, p: str) -> str:
         return p if self.base in ("", ".") else os.path.normpath(os.path.join(self.base, p))
@@ -282,6 +300,7 @@ class _Translator:
             )
         self.links(task, rule)
         self.recipe(task, rule)
+        self.glob_note(task, rule)
         self.target_vars(task, rule)
         if rule.double_colon:
             task.notes.append(
@@ -300,7 +319,7 @@ class _Translator:
             return
         task.outputs = [self.path(task.target)]
         always = []
-        for p in rule.prereqs:
+        for p in self.glob_prereqs(task.target, rule):
             if self.kinds.get(p) in (PHONY, GROUP, FOLDER):
                 always.append(p)
             elif os.path.isabs(p):
@@ -314,8 +333,36 @@ class _Translator:
                 "which are never up to date in make; pipekit rebuilds it only when its sources "
                 "change"
             )
-        if any(c in p for p in [*task.sources, *task.outputs] for c in "*?["):
+        literal = [p for p in task.sources if p not in self.glob_sources] + task.outputs
+        if any(c in p for p in literal for c in "*?["):
             task.notes.append("a file name with * ? or [ is read by pipekit as a glob pattern")
+
+    def glob_prereqs(self, target: str, rule: Rule) -> list[str]:
+        """The normal prerequisites, with those a ``$(wildcard ...)`` found as its patterns."""
+        place = self.positions.get(target)
+        pats = globs.patterns(place.rest, self.wildcards) if place is not None else []
+        if not pats or any(p in self.kinds for p in rule.prereqs if globs.matches_any(p, pats)):
+            return rule.prereqs
+        kept = globs.as_globs(rule.prereqs, pats, self.workdir)
+        if kept is None:
+            return rule.prereqs
+        self.glob_sources.update(self.path(p) for p in pats)
+        return kept
+
+    def glob_note(self, task: ImportedTask, rule: Rule) -> None:
+        """Say so when a command lists the files a glob source found at import time."""
+        pats = [p for p in task.sources if p in self.glob_sources]
+        if not pats:
+            return
+        found = [p for p in rule.prereqs if globs.matches_any(p, pats)]
+        if any(f in script for f in found for script in task.run):
+            task.notes.append(
+                f"sources keep make's $(wildcard) as {', '.join(pats)}, so a new file re-runs "
+                "this task, but the command lists the files make found at import time: "
+                "import again after adding one (or write the glob in the command)"
+            )
+        else:
+            task.comments.append(f"sources keep make's $(wildcard) as {', '.join(pats)}")
 
     def recipe(self, task: ImportedTask, rule: Rule) -> None:
         records = self.records_of(task.target)
@@ -326,7 +373,13 @@ class _Translator:
             )
         if not rule.has_recipe:
             return
-        if not records:
+        files = filefunc.calls(rule.recipe)
+        if records:
+            others = [ln for i, ln in enumerate(rule.recipe) if i not in files]
+            self.commands(task, rule, others, records)
+        if files:
+            self.file_calls(task, rule)
+        elif not records:
             lines = "; ".join(rule.recipe)
             task.notes.append(
                 "make could not expand this recipe here (see make's message above), "
@@ -337,8 +390,12 @@ class _Translator:
                 "edit pipeline.toml' >&2",
                 "exit 1",
             ]
-            return
-        flags = [_prefix(line)[0] for line in rule.recipe]
+
+    def commands(
+        self, task: ImportedTask, rule: Rule, recipe: list[str], records: list[Record]
+    ) -> None:
+        """``run`` and ``env`` from the commands make ran for ``recipe`` (its lines)."""
+        flags = [_prefix(line)[0] for line in recipe]
         if self.oneshell:
             flags = flags[:1]
         if len(flags) != len(records):
@@ -362,21 +419,10 @@ class _Translator:
 
         for flag, rec, script in zip(flags, records, dynamic, strict=True):
             script = shellscript.join_continuations(script)
-            if self.dash and shellscript.echo_escapes(script):
-                if shellscript.echo_options(script):
-                    note(
-                        "`echo -e`/`-n` with a backslash escape: make's /bin/sh (dash) prints "
-                        "the option and expands escapes; bash does not print it"
-                    )
-                script = f"shopt -s xpg_echo\n{script}"
-                comment = (
-                    "make's /bin/sh (dash) expands backslash escapes in `echo`: "
-                    "`shopt -s xpg_echo` makes bash's echo do the same"
-                )
-                if comment not in task.comments:
-                    task.comments.append(comment)
-            elif self.shell_is_sh and not ("-" in flag or ignore_all):
+            echo = self.dash and shellscript.echo_escapes(script)
+            if not echo and self.shell_is_sh and not ("-" in flag or ignore_all):
                 note(shellscript.sequence_note(script))
+            script = self.as_dash_did(task, script, note)
             note(shellscript.background_note(script))
             if "-" in flag or ignore_all:
                 task.comments.append(f"make ignores a failure of: {script.splitlines()[-1]}")
@@ -391,6 +437,63 @@ class _Translator:
                 note(f"make does not pass ${key} to this recipe (unexport); pipekit does")
         task.env = {k: _env_value(k, v, self.reading.base_env) for k, v in env.items()}
         self.recipe_notes(task, rule)
+
+    def as_dash_did(self, task: ImportedTask, script: str, note: Callable[[str], None]) -> str:
+        """``script`` made to do under bash what make's /bin/sh did, where that is dash:
+        ``echo`` expanding escapes, no brace expansion."""
+        if not self.dash:
+            return script
+        rewrites = []
+        if shellscript.echo_escapes(script):
+            if shellscript.echo_options(script):
+                note(
+                    "`echo -e`/`-n` with a backslash escape: make's /bin/sh (dash) prints "
+                    "the option and expands escapes; bash does not print it"
+                )
+            rewrites.append(
+                (
+                    "shopt -s xpg_echo",
+                    "make's /bin/sh (dash) expands backslash escapes in `echo`: "
+                    "`shopt -s xpg_echo` makes bash's echo do the same",
+                )
+            )
+        if shellscript.brace_expansion(script):
+            rewrites.append(
+                (
+                    "set +B",
+                    "make's /bin/sh (dash) has no brace expansion: `set +B` keeps bash from "
+                    "turning {a,b} into a b",
+                )
+            )
+        for line, comment in rewrites:
+            script = f"{line}\n{script}"
+            if comment not in task.comments:
+                task.comments.append(comment)
+        return script
+
+    def file_calls(self, task: ImportedTask, rule: Rule) -> None:
+        """A recipe with ``$(file ...)`` lines: each becomes the command that writes the same
+        file, in its place; where that cannot be known, a note (never a silent drop)."""
+        merged = None if self.oneshell else filefunc.merge(rule.recipe, task.run)
+        if merged is not None:
+            task.run = merged
+            task.comments.append(
+                "make's $(file ...) writes the file when make expands the recipe, before its "
+                "first line runs: here the first commands write it"
+            )
+            return
+        lines = "; ".join(rule.recipe[i].strip() for i in filefunc.calls(rule.recipe))
+        task.notes.append(
+            f"make's $(file ...) is not a command and is not translated: {lines} (make wrote "
+            "that file at import time too). Add a command that writes it, e.g. "
+            "printf '%s\\n' TEXT > FILE"
+        )
+        if not task.run:
+            task.run = [
+                f"echo 'pipekit import: the $(file ...) of {task.target} was not translated; "
+                "edit pipeline.toml' >&2",
+                "exit 1",
+            ]
 
     def dynamic_scripts(self, task: ImportedTask, records: list[Record]) -> list[str]:
         """The commands with overridable variables as ``${NAME}`` and recipe ``$(shell cmd)``
@@ -489,12 +592,12 @@ class _Translator:
             f"{task.target}`); pipekit runs each task one way, as a plain `make` would"
         )
 
-    def hoist_env(self, tasks: list[ImportedTask]) -> dict[str, str]:
+    def hoist_env(self, tasks: list[ImportedTask]) -> dict[str, EnvValue]:
         """Env entries every task with commands shares go to [env]."""
         with_run = [t for t in tasks if t.run]
         if not with_run:
             return {}
-        common = dict(with_run[0].env)
+        common: dict[str, EnvValue] = dict(with_run[0].env)
         for t in with_run[1:]:
             common = {k: v for k, v in common.items() if t.env.get(k) == v}
         for t in with_run:
@@ -525,19 +628,7 @@ class _Translator:
             out.notes.append(f"make said: {problem}")
         for message in self.reading.read_messages:
             out.notes.append(f"make said while reading the Makefile: {message}")
-        calls = {c.command: c for c in self.reading.shells if not c.target}
-        for call in calls.values():
-            if call.status:
-                out.notes.append(
-                    f"$(shell {call.command}) failed (exit status {call.status}) when make read "
-                    "the Makefile at import time; make went on with its output, and so do the "
-                    "commands here"
-                )
-            else:
-                out.notes.append(
-                    f"$(shell {call.command}) ran when make read the Makefile, at import time: "
-                    "where its output is used, it is written into the commands as it was then"
-                )
+        self.shell_call_notes(out)
         shell = os.path.basename(self.shell)
         if shell not in ("sh", "bash", "dash"):
             out.notes.append(
@@ -569,6 +660,34 @@ class _Translator:
                 out.comments.append(
                     f"pattern rule '{pattern.text}' ({pattern.recipe_file}:{line}) "
                     "builds none of the targets: not imported"
+                )
+
+    def shell_call_notes(self, out: Translation) -> None:
+        """What became of each ``$(shell ...)`` make ran when it read the Makefile."""
+        calls = {c.command: c for c in self.reading.shells if not c.target}
+        computed = {
+            var.shell: name
+            for name, (_, var) in self.reading.variables.items()
+            if var.shell is not None and name in self.computed
+        }
+        for call in calls.values():
+            if call.command in computed:
+                name = computed[call.command]
+                out.comments.append(
+                    f"{name} = $(shell {call.command}): computed when pipekit runs, as make "
+                    "computes it when it reads the Makefile (a failing command stops the run)"
+                )
+                continue
+            if call.status:
+                out.notes.append(
+                    f"$(shell {call.command}) failed (exit status {call.status}) when make read "
+                    "the Makefile at import time; make went on with its output, and so do the "
+                    "commands here"
+                )
+            else:
+                out.notes.append(
+                    f"$(shell {call.command}) ran when make read the Makefile, at import time: "
+                    "where its output is used, it is written into the commands as it was then"
                 )
 
 

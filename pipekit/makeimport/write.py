@@ -130,9 +130,14 @@ def render(tr: Translation) -> str:
         doc.add("pipeline", pipeline)
     if tr.env:
         env = tomlkit.table()
-        env.add(tomlkit.comment("exported to every recipe by the Makefile"))
+        env.add(tomlkit.comment("the Makefile's variables every recipe sees"))
         for k, v in tr.env.items():
-            env.add(k, _string(v))
+            if isinstance(v, tuple):  # computed when pipekit runs: NAME = { sh = "cmd" }
+                computed = tomlkit.inline_table()
+                computed.append("sh", _string(v[1]))
+                env.add(k, computed)
+            else:
+                env.add(k, _string(v))
         doc.add("env", env)
     tasks = tomlkit.table(is_super_table=True)
     for task in tr.tasks:

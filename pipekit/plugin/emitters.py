@@ -19,7 +19,8 @@ class PlanTask:
     """A task ready to render: its step expanded into commands.
 
     ``env`` is the task's own env merged over the pipeline's ``[env]``, values raw
-    (``${VAR:-x}`` unexpanded: the emitted file expands them the same way at run time).
+    (``${VAR:-x}`` unexpanded: the emitted file expands them the same way at run time; a
+    value computed by a command, ``{ sh = "COMMAND" }``, is the tuple ``("sh", COMMAND)``).
     ``sources``/``outputs`` include what the step kind adds.
     """
 
@@ -28,7 +29,7 @@ class PlanTask:
     commands: tuple[Command, ...]
     sources: tuple[str, ...]
     outputs: tuple[str, ...]
-    env: tuple[tuple[str, str], ...]
+    env: tuple[tuple[str, str | tuple[str, str]], ...]
     cwd: str | None
     timeout: float | None
     description: str
@@ -38,7 +39,7 @@ class PlanTask:
     #: what a plugin's ``pipekit_emit_task`` returned for this emitter (None: render commands)
     rendering: Any = None
     #: the task's own ``env`` table, raw and in file order (``env`` is it merged over [env])
-    own_env: tuple[tuple[str, str], ...] = ()
+    own_env: tuple[tuple[str, str | tuple[str, str]], ...] = ()
     #: ``serial = true``: its deps run one after another, in the listed order
     serial: bool = False
     #: tasks this one starts after when both run, without depending on them (the order a
@@ -64,8 +65,9 @@ class EmitPlan:
     default: tuple[str, ...]
     options: Any = None  # the emitter's validated options (from its config table)
     #: the pipeline's ``[env]``, raw and in file order. pipekit expands these one after the
-    #: other against the caller's environment, then the task's ``own_env`` over them.
-    env: tuple[tuple[str, str], ...] = ()
+    #: other against the caller's environment, then the task's ``own_env`` over them; a
+    #: ``("sh", COMMAND)`` value is COMMAND's output, computed once per run.
+    env: tuple[tuple[str, str | tuple[str, str]], ...] = ()
     #: where pipeline.toml lives, so that :meth:`error_at` can point into it
     pipeline_path: str = ""
 

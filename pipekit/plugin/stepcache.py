@@ -115,9 +115,12 @@ def static_recipe(pipeline: Pipeline, name: str, step: ResolvedStep) -> object:
     from pipekit.fresh.verdict import declared_env, task_recipe
 
     task = pipeline.tasks[name]
-    if any("$" in v for _, v in pipeline.env) or any("$" in v for _, v in task.env):
-        return None
-    values = {**dict(pipeline.env), **dict(task.env)}
+    # a value read from the caller or computed by a command is known only at run time
+    values: dict[str, str] = {}
+    for k, v in (*pipeline.env, *task.env):
+        if not isinstance(v, str) or "$" in v:
+            return None
+        values[k] = v
     env = declared_env(pipeline.env, task.env, values)
     commands = tuple(c.identity() for c in step.commands)
     uses, cwd = task.uses, task.cwd

@@ -15,6 +15,7 @@ from pipekit.shell import SHELL, SHELL_FLAGS
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    from pipekit.envexpand import EnvValue
     from pipekit.fresh.state import Record, State
     from pipekit.fresh.verdict import Verdict
     from pipekit.model import Pipeline, Task
@@ -61,6 +62,7 @@ class Recipes:
         self.force = force
         self.dry_run = dry_run
         self._base_env: dict[str, str] | None = None
+        self._task_env: dict[str, dict[str, str]] = {}
         self._global_declared: tuple[tuple[str, str], ...] | None = None
         self._recipes: dict[str, tuple[bytes, bytes, bytes]] = {}
         # Paths whose stat facts matched a record in this pass: a dep's output is also its
@@ -70,19 +72,39 @@ class Recipes:
     @property
     def base_env(self) -> dict[str, str]:
         if self._base_env is None:
-            env = dict(os.environ)
-            for key, value in self.pipeline.env:
-                env[key] = envexpand.expand(value, env)
-            self._base_env = env
+            self._base_env = self._extend(dict(os.environ), self.pipeline.env, None)
         return self._base_env
 
     def task_env(self, task: Task) -> dict[str, str]:
-        env = self.base_env
-        if task.env:
-            env = dict(env)
-            for key, value in task.env:
-                env[key] = envexpand.expand(value, env)
+        if not task.env:
+            return self.base_env
+        env = self._task_env.get(task.name)
+        if env is None:
+            env = self._task_env[task.name] = self._extend(dict(self.base_env), task.env, task.name)
         return env
+
+    def _extend(
+        self, env: dict[str, str], values: tuple[tuple[str, EnvValue], ...], task: str | None
+    ) -> dict[str, str]:
+        """``env`` with ``values`` set in order, each seeing the ones before it."""
+        for key, value in values:
+            if isinstance(value, str):
+                env[key] = envexpand.expand(value, env)
+            else:
+                from pipekit.run.computed import compute
+
+                env[key] = compute(self.pipeline, key, value[1], env, task)
+        return env
+
+    def compute_env(self, order: list[str]) -> None:
+        """Run the commands of computed env values (``{ sh = ... }``) the tasks of ``order``
+        need, before any task starts: once per run, and a failing one stops the run first."""
+        if any(isinstance(v, tuple) for _, v in self.pipeline.env):
+            self.base_env  # noqa: B018 (computes it)
+        tasks = self.pipeline.tasks
+        for name in order:
+            if any(isinstance(v, tuple) for _, v in tasks[name].env):
+                self.task_env(tasks[name])
 
     def declared_env(self, task: Task) -> tuple[tuple[str, str], ...]:
         """The pipeline-declared variables as this task sees them (what the state hashes)."""
@@ -148,6 +170,7 @@ class Recipes:
         This is the whole cost of a no-op run, so it avoids everything the scheduler does
         per task. A task counts only when every incremental dep counts too.
         """
+        self.compute_env(order)
         if self.state is None or self.force:
             return set()
         records = self.state.records

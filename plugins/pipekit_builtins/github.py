@@ -215,19 +215,38 @@ class Workflow:
         where = posixpath.normpath(posixpath.join(".github/workflows", root or "."))
         return "." if where.startswith("..") else where
 
-    def _split_env(self) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    def _split_env(self) -> tuple[list[tuple[str, sw.EnvValue]], dict[str, str]]:
         """[env] as workflow ``env:`` where it has no references (and no earlier value reads
         it), the rest as shell assignments in each step, expanded in pipekit's order."""
         top: dict[str, str] = {}
-        shell: list[tuple[str, str]] = []
+        shell: list[tuple[str, sw.EnvValue]] = []
         read: set[str] = set()
+        later = False  # after a value set in the steps' shells: those after it too
         for name, value in self.plan.env:
-            if name not in read and not sw.has_references(value) and not shell:
+            if isinstance(value, tuple) and name not in read:
+                later = True  # computed once per job, into $GITHUB_ENV: see env_step
+            elif isinstance(value, str) and not (name in read or later or sw.has_references(value)):
                 top[name] = sw.literal(value)
             else:
                 shell.append((name, value))
+                later = True
             read |= sw.references(value)
         return shell, top
+
+    def env_step(self) -> list[dict[str, Any]]:
+        """The step that computes [env]'s ``{ sh = ... }`` values once per job (pipekit: once
+        per run) and hands them to the job's later steps through ``$GITHUB_ENV``."""
+        env = self.plan.env
+        inline = {k for k, _ in self.shell_env}  # read by an earlier value: in each step
+        ours = [i for i, (k, v) in enumerate(env) if isinstance(v, tuple) and k not in inline]
+        if not ours:
+            return []
+        last = ours[-1]
+        names = [env[i][0] for i in ours]
+        lines = [sw.assignments(env[: last + 1], expand=True).rstrip()]
+        lines += [f'printf "%s=%s\\n" {k} "${k}" >> "$GITHUB_ENV"' for k in names]
+        text = "Compute " + ", ".join(names) + " ([env] values from a command)"
+        return [{"name": escape_expressions(text), "run": escape_expressions("\n".join(lines))}]
 
     # -- steps ---------------------------------------------------------------------------------
     def python_version(self, matrix: bool) -> str:
@@ -257,7 +276,7 @@ class Workflow:
         steps.append(
             {"name": "Set up Python", "uses": _uses("actions/setup-python"), "with": setup}
         )
-        return steps
+        return steps + self.env_step()
 
     def task_steps(self, name: str, label: bool) -> list[dict[str, Any]]:
         """The steps that run task ``name`` as ``pipekit run`` would (env, cwd, shell)."""
@@ -280,12 +299,15 @@ class Workflow:
             step: dict[str, Any] = {
                 "name": escape_expressions(f"{name}: {short}" if label else short)
             }
-            env = list(own) + [(k, v.replace("$", "$$")) for k, v in cmd.env.items()]
+            env: list[tuple[str, sw.EnvValue]] = list(own)
+            env += [(k, v.replace("$", "$$")) for k, v in cmd.env.items()]
             if env and any(sw.has_references(v) for _, v in env):
                 prefix = sw.assignments(env, expand=True)
                 text = prefix.rstrip() + "\n" + text
             elif env:
-                step["env"] = {k: escape_expressions(sw.literal(v)) for k, v in env}
+                step["env"] = {
+                    k: escape_expressions(sw.literal(v)) for k, v in env if isinstance(v, str)
+                }
             cwd = cmd.cwd if cmd.cwd is not None else task.cwd
             if cwd is not None:
                 where = posixpath.normpath(posixpath.join(self.workdir, cwd))

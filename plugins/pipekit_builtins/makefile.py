@@ -9,6 +9,7 @@ carried by a short shell prefix.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Sequence
@@ -22,6 +23,8 @@ _PATH_OK = re.compile(r"[^\s$#%:;=|\\()'\"`,&<>]+")
 # Variables make itself reads or sets: never export these at the make level.
 _MAKE_NAMES = {"SHELL", "MFLAGS", "CURDIR", "VPATH", "GPATH", "SUFFIXES", "GNUMAKEFLAGS"}
 _SAFE_MAKE_VALUE = re.compile(r"[A-Za-z0-9_./,+@:=-]+")
+# A command make can take inside ``$(shell ...)`` on one line as it is (else: ``define``)
+_INLINE_COMMAND = re.compile(r"[^\n\r#\\()]+")
 STAMPS = ".pipekit/make"
 #: make function -> (comment, definition): written into a Makefile only when it is used.
 HELPERS = {
@@ -176,7 +179,11 @@ class MakefileEmitter(Emitter):
         ]
         if make_env:
             out.append("")
-            out += [f"export {k} := {v}" for k, v in plan.env if k in make_env]
+            for i, (k, v) in enumerate(plan.env):
+                if isinstance(v, tuple) and k in make_env:
+                    out += _computed(k, v[1], plan.env[:i], layout.root)
+                elif k in make_env:
+                    out.append(f"export {k} := {v}")
         for name in sorted(helpers):
             out += ["", *HELPERS[name]]
         phony = [layout.names[t.name] for t in plan.tasks]
@@ -212,7 +219,8 @@ class MakefileEmitter(Emitter):
                 and name not in _MAKE_NAMES
                 and not name.startswith("MAKE")
                 and name not in HELPERS
-                and _SAFE_MAKE_VALUE.fullmatch(value)
+                # a computed value: once, when make reads the file (see _computed)
+                and (isinstance(value, tuple) or _SAFE_MAKE_VALUE.fullmatch(value))
             ):
                 out.add(name)
             read |= sw.references(value)
@@ -318,6 +326,40 @@ def _outside(pattern: str) -> bool:
     """True when ``pattern`` leaves the pipeline's folder (absolute, ``~``, or ``..``)."""
     norm = posixpath.normpath(pattern)
     return pattern.startswith(("/", "~")) or norm == ".." or norm.startswith("../")
+
+
+def _computed(
+    name: str, command: str, before: Sequence[tuple[str, sw.EnvValue]], root: str
+) -> list[str]:
+    """``NAME := $(shell COMMAND)`` for an [env] value computed by a command: once per make
+    run, in the recipes' shell and the pipeline's folder (``root``, from the Makefile's),
+    seeing the [env] values before it; a failure stops make."""
+    prefix = f"cd {sw.quote(root)}; " if root != "." else ""
+    for k, v in before:
+        if isinstance(v, tuple):  # already computed: make's value, single-quoted
+            prefix += f"{k}='$(subst ','\\'',$({k}))'; export {k}; "
+        else:
+            prefix += make_text(sw.assignments([(k, v)], expand=True))
+    head = comment(f"[env] {name} = {{ sh = {json.dumps(command)} }}")
+    if not prefix and _INLINE_COMMAND.fullmatch(command):
+        lines = [*head, f"{name} := $(shell {make_text(command)})"]
+    else:
+        lines = [
+            *head,
+            f"define pipekit_sh_{name}",
+            prefix + make_text(sw.command_word(command)),
+            "endef",
+            f"{name} := $(shell $(pipekit_sh_{name}))",
+        ]
+    shown = f"`{command}`" if _INLINE_COMMAND.fullmatch(command) else f"of pipekit_sh_{name}"
+    return [
+        *lines,
+        "ifneq ($(filter-out 0,$(.SHELLSTATUS)),)",
+        f"$(error [env] {name}: the command {make_text(shown)} failed"
+        " with exit status $(.SHELLSTATUS))",
+        "endif",
+        f"export {name}",
+    ]
 
 
 def _checked_rendering(task: PlanTask) -> list[Command]:
