@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from pipekit.events import TaskResult
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.command import Command
+    from pipekit.plugin.container import ContainerRun, ContainerSettings
     from pipekit.plugin.emitters import EmitPlan, Emitter, PlanTask
     from pipekit.plugin.hookspecs import hookimpl
     from pipekit.plugin.registry import Registry
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Command",
     "ConfigError",
+    "ContainerRun",
+    "ContainerSettings",
     "EmitPlan",
     "Emitter",
     "NoOptions",
@@ -46,6 +49,8 @@ __all__ = [
 _LAZY = {
     "Command": "pipekit.plugin.command",
     "ConfigError": "pipekit.errors",
+    "ContainerRun": "pipekit.plugin.container",
+    "ContainerSettings": "pipekit.plugin.container",
     "EmitPlan": "pipekit.plugin.emitters",
     "Emitter": "pipekit.plugin.emitters",
     "NoOptions": "pipekit.plugin.steps",

@@ -30,6 +30,7 @@ TASK_KEYS = (
     "timeout",
     "description",
     "serial",
+    "container",
 )
 TASK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -432,6 +433,14 @@ class _Validator:
             raise self.expect(
                 (*keys, "serial"), serial, "true or false", task=name, example="serial = true"
             )
+        container, builder = None, None
+        if "container" in body:  # the image's builder, when named, is an implicit dep
+            from pipekit.load import container as container_key
+
+            container, builder = container_key.check(
+                self, name, body["container"], self.doc["tasks"]
+            )
+            deps = deps if builder is None else (*deps, builder)
         return Task(
             name,
             run=run,
@@ -445,6 +454,7 @@ class _Validator:
             timeout=timeout,
             description=description,
             serial=serial,
+            container=container,
         )
 
     def check_cycles(self, tasks: dict[str, Task]) -> None:

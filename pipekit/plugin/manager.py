@@ -189,6 +189,25 @@ class Plugins:
                 return result
         return None
 
+    def container_run(self, task: Task, settings: Any, commands: list[Command], ctx: Any) -> Any:
+        """The first non-None ``pipekit_container_run`` result for ``task``, or None.
+
+        A ValueError is the plugin's verdict on the settings and passes through."""
+        caller = self.pm.hook.pipekit_container_run
+        kwargs = {"task": task, "settings": settings, "commands": commands, "ctx": ctx}
+        for impl in caller.get_hookimpls()[::-1]:
+            try:
+                result = impl.function(*[kwargs[a] for a in impl.argnames])
+            except ValueError:
+                raise
+            except Exception as exc:
+                raise self._fail(
+                    impl.plugin_name, "pipekit_container_run", exc, f" for task '{task.name}'"
+                ) from None
+            if result is not None:
+                return result
+        return None
+
     @property
     def observes_tasks(self) -> bool:
         """True when some plugin implements a run/task notification hook."""

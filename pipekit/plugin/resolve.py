@@ -53,6 +53,7 @@ def resolve_steps(
 ) -> dict[str, ResolvedStep]:
     """Expand every ``uses`` task (of ``names``, default all); raise the first problem."""
     from pipekit.plugin import options as opts
+    from pipekit.plugin.container import resolve_container
     from pipekit.plugin.steps import StepContext
 
     plugins.raise_errors()
@@ -61,6 +62,8 @@ def resolve_steps(
     for name in names if names is not None else list(pipeline.tasks):
         task = pipeline.tasks[name]
         if task.uses is None:
+            if task.container is not None:
+                out[name] = resolve_container(pipeline, plugins, task, None)
             continue
         kind = plugins.step_kinds.get(task.uses)
         if kind is None:
@@ -90,6 +93,8 @@ def resolve_steps(
         out[name] = ResolvedStep(
             task.uses, options, commands, sources, outputs, bool(kind.prepares_environment)
         )
+        if task.container is not None:
+            out[name] = resolve_container(pipeline, plugins, task, out[name])
     return out
 
 

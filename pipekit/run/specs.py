@@ -115,7 +115,7 @@ class Recipes:
                     json.dumps(dict(cmd.args)),
                 ]
                 cenv = {**cenv, "PYTHONUNBUFFERED": "1"}
-                out.append(Spec(argv, cenv, ccwd, f"(pipekit step {task.uses})"))
+                out.append(Spec(argv, cenv, ccwd, cmd.text or f"(pipekit step {task.uses})"))
             else:
                 text = cmd.shell_text()
                 out.append(Spec([bash, *SHELL_FLAGS, text], cenv, ccwd, text, plan(text)))
