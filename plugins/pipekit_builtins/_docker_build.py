@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,6 +46,7 @@ def build(
     command: Sequence[str] = (),
     port: int | None = None,
     write_dockerfile: bool = False,
+    id_file: str | None = None,
 ) -> None:
     """Build ``image`` from ``context`` unless an image of the same content hash exists."""
     client = connect()
@@ -88,6 +90,7 @@ def build(
         _tag_all(client, found[0].id, refs)
         say(f"{refs[0]} is up to date (context {digest[:12]} unchanged): build skipped")
         _report(refs, found[0].id)
+        _write_id(id_file, found[0].id)
         return
 
     steps = dockerfiles.instructions(df_text)
@@ -129,6 +132,24 @@ def build(
     )
     _tag_all(client, image_id, refs)
     _report(refs, image_id)
+    _write_id(id_file, image_id)
+
+
+def _write_id(path: str | None, image_id: str) -> None:
+    """Leave the image's ID for the tasks that run in it (``container = "TASK"``); the file
+    is rewritten only when the ID changed, so their up-to-date check stays a ``stat``."""
+    if path is None:
+        return
+    target = Path(path)
+    try:
+        if target.read_text(encoding="utf-8") == image_id + "\n":
+            return
+    except OSError:
+        pass
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(image_id + "\n", encoding="utf-8")
+    os.replace(tmp, target)
 
 
 def resolve_tags(
