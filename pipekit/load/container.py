@@ -35,7 +35,13 @@ def check(
     else:
         raise v.expect(keys, value, "a string or a table", task=name, example=EXAMPLE)
     if builder == name:
-        raise v.error(where, f"task '{name}' cannot run in the image it builds", task=name)
+        raise v.error(
+            where,
+            f"task '{name}' names itself in 'container'",
+            task=name,
+            hint="name the containerize task that builds the image, or give an image "
+            'reference: container = { image = "python:3.11-slim" }',
+        )
     if builder not in tasks:
         from pipekit.errors import did_you_mean
 

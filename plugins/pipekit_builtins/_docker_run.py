@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -60,18 +61,20 @@ def run(
     if mem_limit:
         config["mem_limit"] = mem_limit
         config["memswap_limit"] = mem_limit  # no swap: over the limit means the OOM killer
+    # Named before it exists, so an interrupt even during creation can remove it.
+    config["name"] = f"pipekit-{task}-{uuid.uuid4().hex[:12]}"
     with _sigterm_raises():
-        container = _create(client, image_id, config, image)
         try:
+            container = _create(client, image_id, config, image)
             code = _attach_and_wait(client, container)
             container.reload()
             oom = bool(container.attrs.get("State", {}).get("OOMKilled"))
         except (Stopped, KeyboardInterrupt) as exc:
-            _remove(container)
+            _remove(client, config["name"])
             if isinstance(exc, KeyboardInterrupt):
                 raise
             raise StepFailed("stopped: the container was removed", exit_code=143) from None
-        _remove(container)
+        _remove(client, config["name"])
     if oom:
         raise StepFailed(
             f"the container was killed by the OOM killer: the command needed more memory than "
@@ -176,16 +179,16 @@ def _attach_and_wait(client: Any, container: Any) -> int:
     return int(container.wait().get("StatusCode", 1))
 
 
-def _remove(container: Any) -> None:
+def _remove(client: Any, name: str) -> None:
     """Kill and remove the container (idempotent; an engine hiccup is said, not raised)."""
     import docker.errors
 
     try:
-        container.remove(force=True)
+        client.api.remove_container(name, force=True)
     except docker.errors.NotFound:
         pass
     except docker.errors.DockerException as exc:
-        say(f"could not remove container {container.short_id}: {short_reason(exc)}")
+        say(f"could not remove container {name}: {short_reason(exc)}")
 
 
 @contextmanager
