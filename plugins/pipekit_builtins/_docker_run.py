@@ -19,8 +19,10 @@ from typing import Any
 from pipekit import StepFailed
 from pipekit_builtins._docker_client import connect, say, short_reason
 
-#: The label on every container pipekit starts for a task (its value: the task's name).
+#: The labels on every container pipekit starts for a task: the task's name, and the
+#: project's folder (``docker ps --filter label=dev.pipekit.project=$PWD`` finds them).
 TASK_LABEL = "dev.pipekit.run-task"
+PROJECT_LABEL = "dev.pipekit.project"
 #: The shell of the container: images need not have bash.
 SHELL = ("/bin/sh", "-ec")
 OOM_EXIT = 137
@@ -53,7 +55,7 @@ def run(
         "user": user or f"{os.getuid()}:{os.getgid()}",
         "environment": environment(env, default_home=user is None),
         "volumes": [f"{root}:{workdir}:rw", *(bind(root, m) for m in mounts)],
-        "labels": {TASK_LABEL: task},
+        "labels": {TASK_LABEL: task, PROJECT_LABEL: str(root)},
         "detach": True,
     }
     if network:
