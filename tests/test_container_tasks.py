@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import wait_for_file
+from conftest import processes_matching, wait_for_file
 from helpers_docker import BUSYBOX, PYTHON, REGISTRY, client, remove_images, unique
 
 from pipekit.testing import Project
@@ -286,3 +286,21 @@ container = {{ image = "{missing}" }}
         f"[in-missing] cannot reach the Docker daemon at unix://{dead}: no such file or directory\n"
     ) in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_worker_killed_outright_still_leaves_no_container(docker_project, marker):
+    """SIGKILL (the runner's last resort, a second Ctrl-C) gives the worker no chance to
+    clean up: the reaper it started in a session of its own removes the container."""
+    project = docker_project
+    project.write(
+        "pipeline.toml",
+        f'[tasks.a]\nrun = "echo {marker} >> started.txt; sleep 60"\n'
+        f'container = {{ image = "{BUSYBOX}" }}\n',
+    )
+    proc = project.start("run", "a")
+    wait_for_file(project.path / "started.txt", timeout=60)
+    (worker,) = [p for p in processes_matching(marker) if "pipekit.run.worker" in p[2]]
+    os.kill(worker[0], signal.SIGKILL)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1, (out, err)
+    assert no_containers_left(project, timeout=10) == []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -65,18 +66,21 @@ def run(
         config["memswap_limit"] = mem_limit  # no swap: over the limit means the OOM killer
     # Named before it exists, so an interrupt even during creation can remove it.
     config["name"] = f"pipekit-{task}-{uuid.uuid4().hex[:12]}"
-    with _sigterm_raises():
-        try:
-            container = _create(client, image_id, config, image)
-            code = _attach_and_wait(client, container)
-            container.reload()
-            oom = bool(container.attrs.get("State", {}).get("OOMKilled"))
-        except (Stopped, KeyboardInterrupt) as exc:
-            _remove(client, config["name"])
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            raise StepFailed("stopped: the container was removed", exit_code=143) from None
-        _remove(client, config["name"])
+    reaper = _start_reaper(config["name"])
+    try:
+        with _sigterm_raises():
+            try:
+                container = _create(client, image_id, config, image)
+                code = _attach_and_wait(client, container)
+                container.reload()
+                oom = bool(container.attrs.get("State", {}).get("OOMKilled"))
+            finally:  # done, failed, timed out or interrupted: the container goes
+                _remove(client, config["name"])
+    except Stopped:
+        raise StepFailed("stopped: the container was removed", exit_code=143) from None
+    finally:
+        reaper.kill()  # only now: the container is gone
+        reaper.wait()
     if oom:
         raise StepFailed(
             f"the container was killed by the OOM killer: the command needed more memory than "
@@ -193,11 +197,24 @@ def _remove(client: Any, name: str) -> None:
         say(f"could not remove container {name}: {short_reason(exc)}")
 
 
+def _start_reaper(name: str) -> subprocess.Popen[bytes]:
+    """A sleeping process outside the task's process group that removes container ``name``
+    if this worker is SIGKILLed before it could (a second Ctrl-C, the runner's last resort)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipekit_builtins._docker_reaper", str(os.getpid()), name],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,  # never holds the task's output pipe open
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 @contextmanager
 def _sigterm_raises() -> Iterator[None]:
     """SIGTERM raises :class:`Stopped` (Python's default would exit without cleaning up)."""
 
     def handler(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: the removal must not be cut
         raise Stopped
 
     old = signal.signal(signal.SIGTERM, handler)
