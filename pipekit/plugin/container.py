@@ -2,8 +2,8 @@
 
 The core validates the settings (same errors as a ``with`` table) and asks the
 ``pipekit_container_run`` hook for the commands that run the task's commands inside the image;
-the plugin that implements it (the built-in ``containerize``) knows the engine. The result is
-an ordinary :class:`ResolvedStep`, so the runner, dry run, state and emitters treat the task
+the plugin that implements it (the built-in ``containerize``) knows the engine. resolve.py
+makes the result an ordinary step, so the runner, dry run, state and emitters treat the task
 like any other.
 """
 
@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 from pipekit.plugin.command import Command
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pipekit.model import Pipeline, Task
-    from pipekit.plugin.manager import Plugins
-    from pipekit.plugin.resolve import ResolvedStep
 
 #: Where the project is mounted, and the working folder, unless ``workdir`` says otherwise.
 PROJECT_MOUNT = "/project"
@@ -80,20 +80,25 @@ class ContainerRun:
     sources: tuple[str, ...] = ()
 
 
+def _error(pipeline: Pipeline, keys: tuple[str, ...], message: str, hint: str | None) -> Exception:
+    from pipekit.load.locate import locate_error
+
+    task = keys[1]
+    return locate_error(pipeline.path, keys, f"task '{task}': {message}", task=task, hint=hint)
+
+
 def settings_of(pipeline: Pipeline, task: Task) -> ContainerSettings:
     """The validated ``container`` settings of ``task``; a located ConfigError if bad."""
     from pipekit.plugin import options as opts
-    from pipekit.plugin.resolve import config_error
 
     raw = task.container
     table = {"task": raw} if isinstance(raw, str) else dict(raw or {})
-    name = task.name
 
     def error_at(key: str | None, message: str, hint: str | None) -> Exception:
-        keys: tuple[str, ...] = ("tasks", name, "container")
+        keys: tuple[str, ...] = ("tasks", task.name, "container")
         if key is not None and not isinstance(raw, str):
             keys = (*keys, key)
-        return config_error(pipeline, keys, f"task '{name}': {message}", task=name, hint=hint)
+        return _error(pipeline, keys, message, hint)
 
     settings: ContainerSettings = opts.validate(
         table, ContainerSettings, owner="'container'", error_at=error_at
@@ -124,42 +129,29 @@ def mount_problem(root: Path, mount: str, outside_ok: bool) -> str | None:
     return None
 
 
-def resolve_container(
-    pipeline: Pipeline, plugins: Plugins, task: Task, step: ResolvedStep | None
-) -> ResolvedStep:
-    """``task``'s step (None for a ``run`` task) with its commands run in its container."""
-    from pipekit.plugin.resolve import ResolvedStep, config_error, task_commands
+def run_in_container(
+    pipeline: Pipeline,
+    hook: Callable[..., ContainerRun | None],
+    task: Task,
+    commands: list[Command],
+) -> tuple[ContainerSettings, ContainerRun]:
+    """``task``'s settings, and what runs its ``commands`` in its container: ``hook`` (the
+    plugin manager's ``container_run``) asks the plugins."""
     from pipekit.plugin.steps import StepContext
 
     settings = settings_of(pipeline, task)
     ctx = StepContext(task=task.name, root=Path(pipeline.root), pipeline=pipeline)
-    commands = task_commands(task, step)
+    keys = ("tasks", task.name, "container")
     try:
-        run = plugins.container_run(task, settings, commands, ctx)
+        run = hook(task, settings, commands, ctx)
     except ValueError as exc:  # the plugin's word on these settings: a pipeline.toml error
-        raise config_error(
-            pipeline,
-            ("tasks", task.name, "container"),
-            f"task '{task.name}': {exc}",
-            task=task.name,
-            hint=None,
-        ) from None
+        raise _error(pipeline, keys, str(exc), None) from None
     if run is None:
-        raise config_error(
+        raise _error(
             pipeline,
-            ("tasks", task.name, "container"),
-            f"task '{task.name}' runs in a container, but no plugin runs containers",
-            task=task.name,
-            hint="the built-in containerize plugin does: pip install 'pipekit-runner[docker]', "
+            keys,
+            "it runs in a container, but no plugin runs containers",
+            "the built-in containerize plugin does: pip install 'pipekit-runner[docker]', "
             "and check PIPEKIT_DISABLE_PLUGINS",
         )
-    incremental = task.incremental or (step is not None and bool(step.sources or step.outputs))
-    extra = run.sources if incremental else ()
-    return ResolvedStep(
-        step.kind if step is not None else "",
-        step.options if step is not None else settings,
-        tuple(run.commands),
-        (*(step.sources if step is not None else ()), *extra),
-        step.outputs if step is not None else (),
-        False,
-    )
+    return settings, run
