@@ -34,28 +34,16 @@ def container_run(
 ) -> ContainerRun:
     """The commands that run ``commands`` in the container (ValueError: bad settings)."""
     if any(c.call is not None for c in commands):
-        raise ValueError(
-            f"a '{task.uses}' step drives the Docker engine from the host and cannot itself "
-            "run in a container; remove 'container' from this task"
+        what = (
+            "drives the Docker engine from the host"
+            if task.uses in ("containerize", "deploy")
+            else "runs plugin code in pipekit's own process"
         )
-    image: dict[str, str]
-    sources: tuple[str, ...] = ()
-    if settings.task is not None:
-        builder = ctx.pipeline.tasks[settings.task]
-        if builder.uses != "containerize":
-            raise ValueError(
-                f"container '{settings.task}' must name a containerize task (uses = "
-                f"\"containerize\"), but task '{settings.task}' "
-                + (f"uses '{builder.uses}'" if builder.uses else "runs shell commands")
-            )
-        repo = image_name(builder, ctx)
-        image = {"task": settings.task, "file": id_file(settings.task), "name": repo}
-        sources = (id_file(settings.task),)
-        shown = repo
-    else:
-        assert settings.image is not None
-        image = {"ref": settings.image}
-        shown = settings.image
+        raise ValueError(
+            f"a '{task.uses}' step {what} and cannot itself run in a container; "
+            "remove 'container' from this task"
+        )
+    image, sources, shown = _image_of(settings, ctx)
     declared = [k for k, _ in ctx.pipeline.env] + [k for k, _ in task.env]
     out = []
     for command in commands:
@@ -83,3 +71,22 @@ def container_run(
             )
         )
     return ContainerRun(commands=tuple(out), sources=sources)
+
+
+def _image_of(
+    settings: ContainerSettings, ctx: StepContext
+) -> tuple[dict[str, str], tuple[str, ...], str]:
+    """(the image as the worker finds it, the sources that identify it, its shown name)."""
+    if settings.task is None:
+        assert settings.image is not None
+        return {"ref": settings.image}, (), settings.image
+    builder = ctx.pipeline.tasks[settings.task]
+    if builder.uses != "containerize":
+        raise ValueError(
+            f"container '{settings.task}' must name a containerize task (uses = "
+            f"\"containerize\"), but task '{settings.task}' "
+            + (f"uses '{builder.uses}'" if builder.uses else "runs shell commands")
+        )
+    repo = image_name(builder, ctx)
+    found = id_file(settings.task)
+    return {"task": settings.task, "file": found, "name": repo}, (found,), repo

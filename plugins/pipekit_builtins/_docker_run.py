@@ -58,14 +58,12 @@ def run(
         "volumes": [f"{root}:{workdir}:rw", *(bind(root, m) for m in mounts)],
         "labels": {TASK_LABEL: task, PROJECT_LABEL: str(root)},
         "detach": True,
+        # Named before it exists, so an interrupt even during creation can remove it.
+        "name": f"pipekit-{task}-{uuid.uuid4().hex[:12]}",
+        **({"network_mode": network} if network else {}),
+        # no swap on top of a memory limit: over the limit means the OOM killer
+        **({"mem_limit": mem_limit, "memswap_limit": mem_limit} if mem_limit else {}),
     }
-    if network:
-        config["network_mode"] = network
-    if mem_limit:
-        config["mem_limit"] = mem_limit
-        config["memswap_limit"] = mem_limit  # no swap: over the limit means the OOM killer
-    # Named before it exists, so an interrupt even during creation can remove it.
-    config["name"] = f"pipekit-{task}-{uuid.uuid4().hex[:12]}"
     reaper = _start_reaper(config["name"])
     try:
         with _sigterm_raises():
@@ -82,11 +80,9 @@ def run(
         reaper.kill()  # only now: the container is gone
         reaper.wait()
     if oom:
+        limit = f'more memory than mem_limit = "{mem_limit}" allows' if mem_limit else "more memory"
         raise StepFailed(
-            f"the container was killed by the OOM killer: the command needed more memory than "
-            f'mem_limit = "{mem_limit}" allows'
-            if mem_limit
-            else "the container was killed by the OOM killer (out of memory)",
+            f"the container was killed by the OOM killer: the command needed {limit}",
             exit_code=OOM_EXIT,
         )
     if code:
