@@ -304,3 +304,25 @@ def test_a_worker_killed_outright_still_leaves_no_container(docker_project, mark
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 1, (out, err)
     assert no_containers_left(project, timeout=10) == []
+
+
+def test_the_default_user_is_the_caller_not_the_images(docker_project):
+    """An image whose USER is someone else still runs the task as the caller, so what the
+    task writes into the project is the caller's."""
+    project = docker_project
+    repo = unique("pipekit-test/other-user")
+    c = client()
+    project.write("image/Dockerfile", f"FROM {BUSYBOX}\nUSER 4321:4321\n")
+    c.images.build(path=str(project.path / "image"), tag=f"{repo}:1", rm=True)
+    try:
+        project.write(
+            "pipeline.toml",
+            f'[tasks.inside]\nrun = "echo $(id -u):$(id -g); touch made.txt"\n'
+            f'container = {{ image = "{repo}:1" }}\n',
+        )
+        result = project.run("run", "inside").assert_ok()
+        assert f"[inside] {os.getuid()}:{os.getgid()}\n" in result.stdout
+        made = (project.path / "made.txt").stat()
+        assert (made.st_uid, made.st_gid) == (os.getuid(), os.getgid())
+    finally:
+        remove_images(c, repo)
