@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.actions import PINNED_ACTIONS, action_version, pinned_action
     from pipekit.plugin.command import Command
+    from pipekit.plugin.container import ContainerRun, ContainerSettings
     from pipekit.plugin.emitters import EmitPlan, Emitter, PlanTask
     from pipekit.plugin.hookspecs import hookimpl
     from pipekit.plugin.registry import Registry
@@ -25,6 +26,8 @@ __all__ = [
     "PINNED_ACTIONS",
     "Command",
     "ConfigError",
+    "ContainerRun",
+    "ContainerSettings",
     "EmitPlan",
     "Emitter",
     "NoOptions",
@@ -53,6 +56,8 @@ _LAZY = {
     "pinned_action": "pipekit.plugin.actions",
     "Command": "pipekit.plugin.command",
     "ConfigError": "pipekit.errors",
+    "ContainerRun": "pipekit.plugin.container",
+    "ContainerSettings": "pipekit.plugin.container",
     "EmitPlan": "pipekit.plugin.emitters",
     "Emitter": "pipekit.plugin.emitters",
     "NoOptions": "pipekit.plugin.steps",

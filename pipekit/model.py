@@ -21,6 +21,7 @@ class Task:
     """
 
     __slots__ = (
+        "container",
         "cwd",
         "deps",
         "description",
@@ -51,6 +52,7 @@ class Task:
         timeout: float | None = None,
         description: str = "",
         serial: bool = False,
+        container: str | Mapping[str, object] | None = None,
     ) -> None:
         self.name = name
         self.run = run
@@ -65,6 +67,9 @@ class Task:
         self.description = description
         #: its deps run one after another, in order (see graph.order_after)
         self.serial = serial
+        #: where it runs: None on the host; the name of a task that builds an image, or the
+        #: raw ``container`` table (validated when plugins are loaded; see plugin/container.py)
+        self.container = container
         #: the up-to-date digests of what it does, when they cannot depend on the caller's
         #: environment (set by the loader; see uptodate.static_recipe)
         self.recipe: tuple[bytes, bytes, bytes] | None = None
@@ -90,6 +95,7 @@ class Task:
             self.description,
             self.recipe,
             self.serial,
+            self.container,
         )
 
     @classmethod
@@ -109,6 +115,7 @@ class Task:
             task.description,
             task.recipe,
             task.serial,
+            task.container,
         ) = t  # type: ignore[assignment]
         return task
 
@@ -154,7 +161,7 @@ class Pipeline:
     @property
     def needs_plugins(self) -> bool:
         """True when loading the pipeline fully needs the plugin manager."""
-        return bool(self.plugins) or any(t.uses for t in self.tasks.values())
+        return bool(self.plugins) or any(t.uses or t.container for t in self.tasks.values())
 
     def to_tuple(self) -> tuple[object, ...]:
         return (

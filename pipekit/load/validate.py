@@ -475,6 +475,14 @@ class _Validator:
             raise self.expect(
                 (*keys, "serial"), serial, "true or false", task=name, example="serial = true"
             )
+        container, builder = None, None
+        if "container" in body:  # the image's builder, when named, is an implicit dep
+            from pipekit.load import container as container_key
+
+            container, builder = container_key.check(
+                self, name, body["container"], self.doc["tasks"]
+            )
+            deps = deps if builder is None else (*deps, builder)
         return Task(
             name,
             run=run,
@@ -488,6 +496,7 @@ class _Validator:
             timeout=self.timeout((*keys, "timeout"), body.get("timeout"), name),
             description=description,
             serial=serial,
+            container=container,
         )
 
     def task_table(self, name: str, body: object) -> dict[str, Any]:

@@ -21,15 +21,15 @@ if TYPE_CHECKING:
     from pipekit.model import Pipeline
     from pipekit.plugin.blame import PluginInfo
 
-_FORMAT = 2
+_FORMAT = 3
 
 
 class CachedCommand:
     """A command read back from the cache: what the runner and the state read of a
-    ``pipekit.Command`` (argv, script, call, args, env, cwd, ``shell_text``, ``identity``),
+    ``pipekit.Command`` (argv, script, call, args, env, cwd, text, ``shell_text``, ``identity``),
     without importing the Command class and its dependencies."""
 
-    __slots__ = ("_identity", "_text", "args", "argv", "call", "cwd", "env", "script")
+    __slots__ = ("_identity", "_text", "args", "argv", "call", "cwd", "env", "script", "text")
 
     def __init__(self, t: tuple[Any, ...]) -> None:
         (
@@ -41,6 +41,7 @@ class CachedCommand:
             self.cwd,
             self._text,
             self._identity,
+            self.text,
         ) = t
 
     @property
@@ -87,6 +88,7 @@ def _dump_command(c: Any) -> tuple[Any, ...]:
         c.cwd,
         c.shell_text(),
         c.identity(),  # marshal keeps its exact form, so the state's digests match
+        c.text,
     )
 
 

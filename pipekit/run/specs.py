@@ -138,7 +138,7 @@ class Recipes:
                 ]
                 force = {"PIPEKIT_FORCE": "1"} if self.force else {}  # docs/plugins.md
                 cenv = {**cenv, "PYTHONUNBUFFERED": "1", **force}
-                out.append(Spec(argv, cenv, ccwd, f"(pipekit step {task.uses})"))
+                out.append(Spec(argv, cenv, ccwd, cmd.text or f"(pipekit step {task.uses})"))
             else:
                 text = cmd.shell_text()
                 out.append(Spec([bash, *SHELL_FLAGS, text], cenv, ccwd, text, plan(text)))
