@@ -277,16 +277,11 @@ class State:
         body = marshal.dumps(self.records)
         blob = MAGIC + digest(body) + body
         snap = os.path.join(self.dir, SNAPSHOT)
-        tmp = f"{snap}.{os.getpid()}.tmp"
+        from pipekit.atomic import write_atomic
+
         try:
-            with open(tmp, "wb") as f:
-                f.write(blob)
-            os.replace(tmp, snap)
+            write_atomic(snap, blob, durable=True)
         except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
             return  # keep the journal: it still holds every record
         try:
             os.unlink(os.path.join(self.dir, JOURNAL))

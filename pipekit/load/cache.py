@@ -63,10 +63,8 @@ def put(path: str, data: bytes, pipeline: Pipeline) -> None:
     entry = _entry(path)
     try:
         blob = marshal.dumps((_FORMAT, _code_key(), digest(data), pipeline.to_tuple()))  # type: ignore[arg-type]
-        os.makedirs(os.path.dirname(entry), exist_ok=True)
-        tmp = f"{entry}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, entry)
+        from pipekit.atomic import write_atomic  # only on a miss: not on a no-op run's path
+
+        write_atomic(entry, blob, make_folder=True)
     except (OSError, ValueError):
         pass  # an unwritable cache only costs speed
