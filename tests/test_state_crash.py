@@ -24,15 +24,28 @@ WARN_JOURNAL = (
 
 
 def two_steps(marker: str) -> str:
-    """`fast` finishes; then `slow` starts, says so, and sleeps (until killed or released)."""
+    """`fast` finishes; then `slow` starts, says so, and blocks until killed — or, once
+    `release` exists, finishes at once.
+
+    The blocked process is one long `sleep` (bash execs it), so a test that kills it after
+    killing pipekit always finds it there: a loop of short sleeps could be between two
+    of them, and `os.kill` then failed with ProcessLookupError under load.
+    """
     return (
         "[tasks.fast]\n"
         'run = "cp a.txt fast.out"\nsources = ["a.txt"]\noutputs = ["fast.out"]\n'
         "[tasks.slow]\n"
-        f'run = "touch slow.started; while [ ! -e release ]; do (exec -a {marker} sleep 0.05); '
-        'done; cp fast.out slow.out"\n'
+        'run = "if [ -e release ]; then cp fast.out slow.out; '
+        f'else touch slow.started; exec -a {marker} sleep 600; fi"\n'
         'sources = ["a.txt"]\noutputs = ["slow.out"]\ndeps = ["fast"]\n'
     )
+
+
+def kill_the_orphan(marker: str) -> None:
+    """Kill the task pipekit left behind when it was killed itself: exactly one process."""
+    found = wait_for(lambda: processes_matching(marker))
+    assert isinstance(found, list) and len(found) == 1, found
+    os.kill(found[0][0], signal.SIGKILL)
 
 
 def would_run(project: Project, *tasks: str) -> list[str]:
@@ -61,9 +74,7 @@ def test_kill_9_mid_task_keeps_finished_tasks_and_reruns_the_killed_one(
 ) -> None:
     code, _ = interrupt_during_slow(two, signal.SIGKILL)
     assert code == -signal.SIGKILL
-    # the orphaned task is this test's business, not the next run's
-    for pid, _, _ in processes_matching(marker):
-        os.kill(pid, signal.SIGKILL)
+    kill_the_orphan(marker)  # the orphaned task is this test's business, not the next run's
     assert two.path(".pipekit/journal-v1").exists()  # no snapshot was folded: the journal
     assert would_run(two, "slow") == ["slow"]  # fast stayed recorded
     two.write("release", "")
@@ -90,7 +101,7 @@ def test_a_recorded_task_interrupted_on_a_forced_rerun_is_forgotten(two: Project
     assert two.run("run", "slow").code == 0
     assert would_run(two, "slow") == []
     two.path("release").unlink()
-    two.path("slow.started").unlink()
+    two.path("slow.started").unlink(missing_ok=True)
     proc = two.start("run", "--force", "slow")
     wait_for(lambda: two.path("slow.started").exists())
     proc.send_signal(signal.SIGINT)
@@ -164,8 +175,7 @@ def journal_state(project: Project, marker: str) -> None:
     project.write("a.txt", "a\n")
     code, _ = interrupt_during_slow(project, signal.SIGKILL)
     assert code == -signal.SIGKILL
-    for pid, _, _ in processes_matching(marker):
-        os.kill(pid, signal.SIGKILL)
+    kill_the_orphan(marker)
     project.path("slow.started").unlink()
     project.write("release", "")
     assert project.path(".pipekit/journal-v1").stat().st_size > 0
