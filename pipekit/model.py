@@ -26,7 +26,6 @@ class Task:
         "env",
         "name",
         "outputs",
-        "recipe",
         "run",
         "sources",
         "timeout",
@@ -60,9 +59,6 @@ class Task:
         self.cwd = cwd
         self.timeout = timeout
         self.description = description
-        #: the up-to-date digests of what it does, when they cannot depend on the caller's
-        #: environment (set by the loader; see uptodate.static_recipe)
-        self.recipe: tuple[bytes, bytes, bytes] | None = None
 
     @property
     def incremental(self) -> bool:
@@ -83,7 +79,6 @@ class Task:
             self.cwd,
             self.timeout,
             self.description,
-            self.recipe,
         )
 
     @classmethod
@@ -101,7 +96,6 @@ class Task:
             task.cwd,
             task.timeout,
             task.description,
-            task.recipe,
         ) = t  # type: ignore[assignment]
         return task
 

@@ -14,7 +14,7 @@ from pipekit._version import __version__
 from pipekit.digest import digest
 from pipekit.model import Pipeline
 
-_FORMAT = 2
+_FORMAT = 3  # 3: tasks no longer carry fingerprints
 
 
 def cache_dir() -> str:
@@ -36,7 +36,7 @@ def _code_key() -> str:
     serve a pipeline validated by older code."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stamps = [__version__]
-    for name in ("load/validate.py", "model.py", "fresh/verdict.py", "load/cache.py"):
+    for name in ("load/validate.py", "model.py", "load/cache.py"):
         try:
             stamps.append(str(os.stat(os.path.join(here, name)).st_mtime_ns))
         except OSError:

@@ -292,13 +292,6 @@ class _Validator:
                         f"default task '{name_}' is not defined" + (f"; {hint}" if hint else ""),
                         hint=None if hint else "tasks: " + ", ".join(tasks),
                     )
-        from pipekit.fresh.verdict import static_recipe
-
-        for task in tasks.values():
-            if task.uses is None:
-                task.recipe = static_recipe(
-                    task.run, env, task.env, task.cwd, task.sources, task.outputs
-                )
         tables = {k: v for k, v in doc.items() if k not in ("pipeline", "env", "tasks")}
         return Pipeline(
             self.path,

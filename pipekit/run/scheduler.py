@@ -15,6 +15,7 @@ import select
 import time
 
 from pipekit import events, graph
+from pipekit.fresh.files import stop_scanning
 from pipekit.fresh.verdict import (
     judge,
     make_record,
@@ -190,6 +191,9 @@ class Runner:
         try:
             while True:
                 while ready and len(running) < self.opts.jobs and not self.stopping:
+                    if self.signal_received:  # a walk it interrupted said "run": start nothing
+                        self._on_signal(running)
+                        break
                     _, name = heapq.heappop(ready)
                     blocked = (
                         next(
@@ -273,6 +277,10 @@ class Runner:
                         rec = self.state.records.get(name)
                         sp, _ = self.recipes.patterns(task)
                         run.sources = source_facts(self.root, sp, rec[1] if rec else {}, self.facts)
+                        if self.signal_received:  # interrupted while hashing: start nothing
+                            free_lanes.append(run.lane)
+                            self._on_signal(running)
+                            break
                     self.console.task_started(name, verdict_reason)
                     if self.plugins is not None:
                         from pipekit.plugin.resolve import task_commands
@@ -521,6 +529,7 @@ class Runner:
     def _install_signals(self, wake_w: int) -> tuple[Any, ...]:
         def handler(signum: int, frame: object) -> None:
             self.signal_received = signum
+            stop_scanning(signum)  # a walk or hash in progress gives up
 
         old_wakeup = signals.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
         old_int = signals.signal(signals.SIGINT, handler)
@@ -529,6 +538,7 @@ class Runner:
 
     def _restore_signals(self, old: tuple[Any, ...]) -> None:
         old_wakeup, old_int, old_term = old
+        stop_scanning(0)
         signals.signal(signals.SIGINT, old_int)
         signals.signal(signals.SIGTERM, old_term)
         signals.set_wakeup_fd(old_wakeup)

@@ -1,7 +1,9 @@
-"""Each task's recipe in this run: its env, its commands as processes, the digests the
-state compares, and the stat-only shortcut that settles a no-op run.
+"""Each task in this run: its env, its commands as processes, and (asked of ``fresh``)
+its fingerprint and whether ``stat`` alone settles it as up to date.
 
-The runner asks; this module knows what a task does, never when it runs.
+The runner asks; this module knows what a task does, never when it runs. Whether a task is
+up to date is ``pipekit.fresh.verdict``'s business: this module only hands it the task's
+fingerprint and patterns.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ from __future__ import annotations
 import os
 
 from pipekit import envexpand
-from pipekit.fresh.verdict import declared_env, task_recipe
+from pipekit.fresh import verdict
+from pipekit.fresh.programs import PYTHON, Programs, first_words
 from pipekit.run.fastexec import plan
 from pipekit.shell import SHELL, SHELL_FLAGS
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
-    from pipekit.fresh.state import Record, State
-    from pipekit.fresh.verdict import Verdict
+    from pipekit.fresh.files import RawFact
+    from pipekit.fresh.state import State
+    from pipekit.fresh.verdict import Fingerprint, Record, Verdict
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.resolve import ResolvedStep
 
@@ -42,7 +46,7 @@ class Spec:
         self.direct = direct
 
 
-class Recipes:
+class TaskSpecs:
     """What each task of ``pipeline`` does in this run (memoised per task)."""
 
     def __init__(
@@ -62,10 +66,11 @@ class Recipes:
         self.dry_run = dry_run
         self._base_env: dict[str, str] | None = None
         self._global_declared: tuple[tuple[str, str], ...] | None = None
-        self._recipes: dict[str, tuple[bytes, bytes, bytes]] = {}
+        self._fingerprints: dict[str, Fingerprint] = {}
+        self._programs = Programs(pipeline.root)
         # Paths whose stat facts matched a record in this pass: a dep's output is also its
         # dependents' source, so about half the stats of a no-op run are repeats.
-        self._matched: dict[str, tuple[int, int, int, int, bytes]] = {}
+        self._matched: dict[str, RawFact] = {}
 
     @property
     def base_env(self) -> dict[str, str]:
@@ -88,9 +93,9 @@ class Recipes:
         """The pipeline-declared variables as this task sees them (what the state hashes)."""
         if not task.env:
             if self._global_declared is None:
-                self._global_declared = declared_env(self.pipeline.env, (), self.base_env)
+                self._global_declared = _declared(self.pipeline.env, (), self.base_env)
             return self._global_declared
-        return declared_env(self.pipeline.env, task.env, self.task_env(task))
+        return _declared(self.pipeline.env, task.env, self.task_env(task))
 
     def specs(self, task: Task) -> list[Spec]:
         env = self.task_env(task)
@@ -121,25 +126,34 @@ class Recipes:
                 out.append(Spec([bash, *SHELL_FLAGS, text], cenv, ccwd, text, plan(text)))
         return out
 
-    def recipe(self, task: Task) -> tuple[bytes, bytes, bytes]:
-        """Digests of what the task does: commands, declared env, options (memoised)."""
-        step = self.steps.get(task.name)
-        if step is None and task.recipe is not None:
-            return task.recipe
-        known = self._recipes.get(task.name)
+    def fingerprint(self, task: Task) -> Fingerprint:
+        """What the task does, as the state compares it (memoised)."""
+        known = self._fingerprints.get(task.name)
         if known is not None:
             return known
-        digests = task_recipe(
-            task.run if step is None else tuple(c.identity() for c in step.commands),
-            self.declared_env(task),
-            task.uses,
-            repr(step.options) if step is not None else None,
-            task.cwd,
-            task.sources,
-            task.outputs,
+        step = self.steps.get(task.name)
+        env = self.task_env(task)
+        if step is None:
+            words = first_words(task.run)
+            commands: object = task.run
+            options: object = (None, None, task.cwd, task.sources, task.outputs)
+        else:
+            words = first_words(
+                PYTHON if c.call is not None else (c.script or (c.argv[0] if c.argv else ""))
+                for c in step.commands
+            )
+            commands = verdict.step_digest(tuple(c.identity() for c in step.commands))
+            options = verdict.step_digest(
+                (task.uses, repr(step.options), task.cwd, task.sources, task.outputs)
+            )
+        programs = self._programs.digest(words, env.get("PATH", ""), task.cwd)
+        known = verdict.Fingerprint(
+            commands, verdict.env_digest(self.declared_env(task)), options, programs
         )
-        self._recipes[task.name] = digests
-        return digests
+        self._fingerprints[task.name] = known
+        return known
+
+    recipe = fingerprint  # the scheduler's name for it, until it says fingerprint
 
     def fresh(self, order: list[str]) -> set[str]:
         """Tasks that are up to date by stat facts alone, found in one tight pass.
@@ -167,64 +181,24 @@ class Recipes:
         return fresh
 
     def quick_up_to_date(self, task: Task, record: Record) -> bool:
-        """The common no-change case, decided from stat facts alone (no hashing, no globs).
-
-        False means "not sure": the full verdict (``uptodate.judge``) then decides and says why.
-        """
-        if task.name not in self.steps:
-            if (task.recipe or self.recipe(task)) != record[0]:
-                return False
-            patterns = (task.sources, task.outputs)
-        else:
-            if self.recipe(task) != record[0]:
-                return False
-            patterns = self.patterns(task)
-        if record[3]:
+        """The no-change case by ``stat`` alone; False means "not sure" (see
+        ``verdict.unchanged_by_stat``)."""
+        if self.fingerprint(task) != record.fingerprint:
+            return False
+        if record.deps:
             records = self.state.records if self.state is not None else {}
-            for dep, outputs in record[3].items():
-                now = records.get(dep)
-                if now is None or now[4] != outputs:
-                    return False
-        stat = os.stat
-        matched = self._matched
-        for paths, facts in ((patterns[0], record[1]), (patterns[1], record[2])):
-            if len(paths) != len(facts):
+            if not verdict.deps_unchanged(record, records):
                 return False
-            for path in paths:
-                fact = facts.get(path)
-                if fact is None:  # a glob, a folder, or a path spelled differently
-                    return False
-                seen = matched.get(path)
-                if seen is not None:
-                    if seen[:4] != fact[:4]:
-                        return False
-                    continue
-                try:
-                    st = stat(path)  # the run's cwd is the pipeline's folder
-                except OSError:
-                    return False
-                if (
-                    st.st_mtime_ns != fact[1]
-                    or st.st_size != fact[0]
-                    or st.st_ctime_ns != fact[2]
-                    or st.st_ino != fact[3]
-                ):
-                    return False
-                matched[path] = fact
-        return True
+        return verdict.unchanged_by_stat(self.patterns(task), record, self._matched)
 
-    def refresh(self, task: Task, record: Record | None, verdict: Verdict) -> None:
+    def refresh(self, task: Task, record: Record | None, found: Verdict) -> None:
         """Up to date by content, but files were touched: record the new stat facts so the
         next run is decided by ``stat`` alone again."""
-        if self.state is None or self.dry_run or record is None:
+        if self.state is None or self.dry_run:
             return
-        if verdict.sources == record[1] and verdict.outputs == record[2]:
-            return
-        assert verdict.sources is not None and verdict.outputs is not None
-        self.state.record(
-            task.name,
-            (record[0], verdict.sources, verdict.outputs, record[3], record[4]),
-        )
+        new = verdict.refreshed(record, found)
+        if new is not None:
+            self.state.record(task.name, new)
 
     def incremental(self, task: Task) -> bool:
         """True when the task may be skipped: it, or its step kind, declares sources/outputs."""
@@ -237,4 +211,15 @@ class Recipes:
             return task.sources, task.outputs
         return (*task.sources, *step.sources), (*task.outputs, *step.outputs)
 
-    # -- the loop -------------------------------------------------------------------------------
+
+Recipes = TaskSpecs  # the scheduler's name for it, until it says TaskSpecs
+
+
+def _declared(
+    global_env: tuple[tuple[str, str], ...],
+    task_env: tuple[tuple[str, str], ...],
+    values: dict[str, str],
+) -> tuple[tuple[str, str], ...]:
+    """The pipeline-declared variables of a task, in declaration order, with ``values``."""
+    names = dict.fromkeys([k for k, _ in global_env] + [k for k, _ in task_env])
+    return tuple((k, values[k]) for k in names)

@@ -15,7 +15,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.cli.commands.run import load_steps
     from pipekit.fresh.state import State
-    from pipekit.fresh.verdict import expand, judge
+    from pipekit.fresh.verdict import judge, matching_files
     from pipekit.graph import check_names, closure
     from pipekit.run.scheduler import Runner, RunOptions
 
@@ -48,7 +48,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
             rerunning = {n for n, r in results.items() if r.status == "would-run" and n != name}
             verdict = judge(
                 pipeline.root,
-                runner.recipes.recipe(task),
+                runner.recipes.fingerprint(task),
                 sources,
                 outputs,
                 task.deps,
@@ -75,7 +75,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         for spec in specs:
             inv.out("  $ " + spec.text.replace("\n", "\n    "))
     if sources:
-        files = expand(pipeline.root, sources)
+        files = matching_files(pipeline.root, sources)
         count = f"{len(files)} file" + ("" if len(files) == 1 else "s")
         inv.out(f"sources: {', '.join(sources)} ({count})")
     if outputs:

@@ -9,7 +9,9 @@ from pipekit.cli.invocation import Invocation
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     import argparse  # the usual `pipekit run` is read without it: see runargs.py
+    from typing import Any
 
+    from pipekit.fresh.state import State
     from pipekit.model import Pipeline
     from pipekit.plugin.manager import Plugins
     from pipekit.plugin.resolve import ResolvedStep
@@ -75,10 +77,28 @@ def load_steps(
     return plugins, resolve_steps(pipeline, plugins, order)
 
 
+def open_state(root: str, console: Any, *, dry_run: bool, incremental: bool) -> State | None:
+    """This run's state. Every run takes the lock, so runs never interleave (docs/running.md),
+    and loads the records only when a task may be skipped; a dry run only reads them."""
+    from pipekit.fresh.state import State
+
+    state = None
+    if not dry_run:
+
+        def waiting(pid: str) -> None:
+            console.warn(f"waiting for another pipekit run in this folder (pid {pid}) to finish")
+
+        state = State.for_run(root, on_wait=waiting, load=incremental)
+    elif incremental:
+        state = State.read(root)
+    for warning in state.warnings if state is not None else ():
+        console.warn(warning)
+    return state
+
+
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.cli.console import make_console
     from pipekit.errors import ExitCode
-    from pipekit.fresh.state import State
     from pipekit.graph import check_names, closure
     from pipekit.run.scheduler import Runner, RunOptions
 
@@ -91,37 +111,23 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         pipeline.tasks[n].incremental or (n in steps and (steps[n].sources or steps[n].outputs))
         for n in order
     )
-    state = None
-    if incremental:
-        if args.dry_run:
-            state = State.read(pipeline.root)
-        else:
-
-            def waiting(pid: str) -> None:
-                console.warn(
-                    f"waiting for another pipekit run in this folder (pid {pid}) to finish"
-                )
-
-            state = State.for_run(pipeline.root, on_wait=waiting)
-        for warning in state.warnings:
-            console.warn(warning)
+    state = open_state(pipeline.root, console, dry_run=args.dry_run, incremental=incremental)
     options = RunOptions(
         jobs=args.jobs or default_jobs(),
         keep_going=args.keep_going,
         dry_run=args.dry_run,
         force=args.force,
     )
-    runner = Runner(pipeline, order, options, console, state=state, steps=steps, plugins=plugins)
+    records = state if incremental else None
+    runner = Runner(pipeline, order, options, console, state=records, steps=steps, plugins=plugins)
     try:
         results = runner.run()
     finally:
         if state is not None and not args.dry_run:
             state.close()
-            if state.save_failed:
-                console.warn(
-                    "could not write .pipekit/ (is the disk full?): "
-                    "tasks that succeeded will run again next time"
-                )
+            unsaved = state.unsaved_warning()
+            if unsaved:
+                console.warn(unsaved)
     import time
 
     elapsed = time.monotonic() - runner.t0
