@@ -19,20 +19,23 @@ from pipekit.digest import digest
 
 TYPE_CHECKING = False  # typing costs start-up time
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Sequence
 
 #: the word that stands for "this Python interpreter" (a step's Python function)
 PYTHON = "<python>"
 _NOT_A_PROGRAM = frozenset("$`'\"\\=(){};&|<>*?[]~!#")
 
 
-def first_words(scripts: Iterable[str]) -> tuple[str, ...]:
+def first_words(scripts: Sequence[str]) -> tuple[str, ...]:
     """The first word of each line of each script: what each one starts."""
+    if len(scripts) == 1 and "\n" not in scripts[0]:  # the usual case, on every no-op run
+        parts = scripts[0].split(None, 1)
+        return (parts[0],) if parts and _NOT_A_PROGRAM.isdisjoint(parts[0]) else ()
     words: list[str] = []
     for script in scripts:
         for line in script.splitlines():
             parts = line.split(None, 1)
-            if parts and not _NOT_A_PROGRAM.intersection(parts[0]):
+            if parts and _NOT_A_PROGRAM.isdisjoint(parts[0]):
                 words.append(parts[0])
     return tuple(words)
 

@@ -34,7 +34,6 @@ from pipekit.fresh.files import (
     facts,
     matching_files,
     outputs_digest,
-    same_stat,
     unreadable_reason,
 )
 
@@ -46,7 +45,6 @@ __all__ = [
     "Fingerprint",
     "Record",
     "Verdict",
-    "deps_unchanged",
     "env_digest",
     "judge",
     "make_record",
@@ -369,29 +367,28 @@ def _matches(path: str, pattern: str) -> bool:
 # -- the no-op run: stat alone ------------------------------------------------------------
 
 
-def deps_unchanged(record: Record, records: dict[str, Record]) -> bool:
-    """True when every dep the task read still has the outputs it had then."""
-    for dep, outputs in record.deps.items():
-        now = records.get(dep)
-        if now is None or now[4] != outputs:
-            return False
-    return True
-
-
 def unchanged_by_stat(
     patterns: tuple[Sequence[str], Sequence[str]],
     record: Record,
+    records: dict[str, Record],
     matched: dict[str, RawFact],
 ) -> bool:
     """The common no-change case, decided from stat facts alone (no hashing, no globs):
-    every pattern is a plain path the record holds, with the same stat facts.
+    every dep the task read still has the outputs it had then, and every pattern is a
+    plain path the record holds, with the same stat facts.
 
     False means "not sure": :func:`judge` then decides and says why. ``matched`` holds the
     paths already found unchanged in this run (a dep's output is its dependents' source).
-    Paths are relative to the current folder, the pipeline's.
+    Paths are relative to the current folder, the pipeline's. This runs once per task on a
+    no-op run, so the record is unpacked once rather than read field by field.
     """
+    _, sources, outputs, deps, _ = record
+    for dep, then in deps.items():
+        now = records.get(dep)
+        if now is None or now[4] != then:  # now[4]: its outputs digest (no property call)
+            return False
     stat = os.stat
-    for paths, known in ((patterns[0], record.sources), (patterns[1], record.outputs)):
+    for paths, known in ((patterns[0], sources), (patterns[1], outputs)):
         if len(paths) != len(known):
             return False
         for path in paths:
@@ -400,14 +397,19 @@ def unchanged_by_stat(
                 return False
             seen = matched.get(path)
             if seen is not None:
-                if seen[:4] != fact[:4]:
+                if seen is not fact and seen[:4] != fact[:4]:  # same stat facts
                     return False
                 continue
             try:
                 st = stat(path)
             except OSError:
                 return False
-            if not same_stat(fact, st):
+            if (  # files.same_stat, inlined: this is the innermost loop of a no-op run
+                st.st_mtime_ns != fact[1]
+                or st.st_size != fact[0]
+                or st.st_ctime_ns != fact[2]
+                or st.st_ino != fact[3]
+            ):
                 return False
             matched[path] = fact
     return True

@@ -68,6 +68,7 @@ class TaskSpecs:
         self._global_declared: tuple[tuple[str, str], ...] | None = None
         self._fingerprints: dict[str, Fingerprint] = {}
         self._programs = Programs(pipeline.root)
+        self._shared_env: tuple[bytes, str] | None = None
         # Paths whose stat facts matched a record in this pass: a dep's output is also its
         # dependents' source, so about half the stats of a no-op run are repeats.
         self._matched: dict[str, RawFact] = {}
@@ -132,26 +133,38 @@ class TaskSpecs:
         if known is not None:
             return known
         step = self.steps.get(task.name)
-        env = self.task_env(task)
         if step is None:
             words = first_words(task.run)
             commands: object = task.run
             options: object = (None, None, task.cwd, task.sources, task.outputs)
         else:
             words = first_words(
-                PYTHON if c.call is not None else (c.script or (c.argv[0] if c.argv else ""))
-                for c in step.commands
+                [
+                    PYTHON if c.call is not None else (c.script or (c.argv[0] if c.argv else ""))
+                    for c in step.commands
+                ]
             )
             commands = verdict.step_digest(tuple(c.identity() for c in step.commands))
             options = verdict.step_digest(
                 (task.uses, repr(step.options), task.cwd, task.sources, task.outputs)
             )
-        programs = self._programs.digest(words, env.get("PATH", ""), task.cwd)
-        known = verdict.Fingerprint(
-            commands, verdict.env_digest(self.declared_env(task)), options, programs
+        env, path = self._env_of(task)
+        programs = self._programs.digest(words, path, task.cwd)
+        new = tuple.__new__  # Fingerprint(...) without a Python call: once per task per run
+        known = self._fingerprints[task.name] = new(
+            verdict.Fingerprint, (commands, env, options, programs)
         )
-        self._fingerprints[task.name] = known
         return known
+
+    def _env_of(self, task: Task) -> tuple[bytes, str]:
+        """(declared env digest, PATH) as ``task`` sees them; memoised for the tasks that
+        declare no env of their own (most of them)."""
+        if not task.env and self._shared_env is not None:
+            return self._shared_env
+        found = verdict.env_digest(self.declared_env(task)), self.task_env(task).get("PATH", "")
+        if not task.env:
+            self._shared_env = found
+        return found
 
     recipe = fingerprint  # the scheduler's name for it, until it says fingerprint
 
@@ -185,11 +198,8 @@ class TaskSpecs:
         ``verdict.unchanged_by_stat``)."""
         if self.fingerprint(task) != record.fingerprint:
             return False
-        if record.deps:
-            records = self.state.records if self.state is not None else {}
-            if not verdict.deps_unchanged(record, records):
-                return False
-        return verdict.unchanged_by_stat(self.patterns(task), record, self._matched)
+        records = self.state.records if self.state is not None else {}
+        return verdict.unchanged_by_stat(self.patterns(task), record, records, self._matched)
 
     def refresh(self, task: Task, record: Record | None, found: Verdict) -> None:
         """Up to date by content, but files were touched: record the new stat facts so the
