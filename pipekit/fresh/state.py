@@ -203,28 +203,39 @@ class State:
         lock cannot be made (a read-only folder), the run goes on without it and saves
         nothing: one warning says so.
         """
-        import fcntl
-
         fd = self._open_lock()
         if fd is None:
             return
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
-            if callable(on_wait):
-                try:
-                    on_wait(holder)
-                except BaseException:
-                    os.close(fd)
-                    raise
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            self._wait_for_lock(fd, on_wait)
+        except BaseException:
+            os.close(fd)
+            raise
         try:  # who holds the lock, for the message of a run that waits
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         except OSError:  # a full disk: the lock itself still holds
             pass
         self._lock_fd = fd
+
+    def _wait_for_lock(self, fd: int, on_wait: object) -> None:
+        """Lock ``fd`` (``os.lockf``, not ``fcntl.flock``: loading fcntl would cost every run
+        ~1% of its start-up), waiting for the run that holds it."""
+        import errno
+
+        try:
+            os.lockf(fd, os.F_TLOCK, 0)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EACCES, errno.EAGAIN):
+                raise StateError(
+                    f"cannot lock {self._show(os.path.join(self.dir, LOCK))}: {exc.strerror}",
+                    hint="keep the pipeline on a file system that supports locks",
+                ) from None
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        if callable(on_wait):
+            on_wait(holder)
+        os.lockf(fd, os.F_LOCK, 0)
 
     def _open_lock(self) -> int | None:
         lock = os.path.join(self.dir, LOCK)
@@ -322,7 +333,7 @@ class State:
                 os.close(self._journal_fd)
                 self._journal_fd = None
             if self._lock_fd is not None:
-                os.close(self._lock_fd)  # releases the flock
+                os.close(self._lock_fd)  # releases the lock
                 self._lock_fd = None
 
     def _write_snapshot(self) -> None:

@@ -59,8 +59,9 @@ __all__ = [
 class Fingerprint(tuple[object, object, object, bytes]):
     """What a task does: (commands, env digest, options, programs digest).
 
-    ``commands`` and ``options`` are the values themselves for a ``run`` task (comparing them
-    costs less than hashing them on every no-op run) and digests for a step's commands.
+    For a ``run`` task ``commands`` is the commands themselves (comparing them costs less than
+    hashing them on every no-op run) and ``options`` is (cwd, digest of its patterns); for a
+    step, both are digests.
     A tuple with names (see ``files.Fact`` for why not a ``NamedTuple``).
     """
 
@@ -159,6 +160,13 @@ def env_digest(env: tuple[tuple[str, str], ...]) -> bytes:
 
         known = _ENV_DIGESTS[env] = digest(marshal.dumps(env, 2))
     return known
+
+
+def patterns_digest(sources: tuple[str, ...], outputs: tuple[str, ...]) -> bytes:
+    """The digest of a task's source and output patterns (part of its options)."""
+    import marshal
+
+    return digest(marshal.dumps((sources, outputs), 2))
 
 
 def step_digest(value: object) -> bytes:

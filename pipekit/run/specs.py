@@ -12,13 +12,13 @@ import os
 
 from pipekit import envexpand
 from pipekit.fresh import verdict
-from pipekit.fresh.programs import PYTHON, Programs, first_words
 from pipekit.run.fastexec import plan
 from pipekit.shell import SHELL, SHELL_FLAGS
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from pipekit.fresh.files import RawFact
+    from pipekit.fresh.programs import Programs
     from pipekit.fresh.state import State
     from pipekit.fresh.verdict import Fingerprint, Record, Verdict
     from pipekit.model import Pipeline, Task
@@ -67,8 +67,9 @@ class TaskSpecs:
         self._base_env: dict[str, str] | None = None
         self._global_declared: tuple[tuple[str, str], ...] | None = None
         self._fingerprints: dict[str, Fingerprint] = {}
-        self._programs = Programs(pipeline.root)
+        self._programs: Programs | None = None  # made when a task is fingerprinted
         self._shared_env: tuple[bytes, str] | None = None
+        self._same_programs: dict[object, bool] = {}  # recorded programs digest -> still so
         # Paths whose stat facts matched a record in this pass: a dep's output is also its
         # dependents' source, so about half the stats of a no-op run are repeats.
         self._matched: dict[str, RawFact] = {}
@@ -132,11 +133,13 @@ class TaskSpecs:
         known = self._fingerprints.get(task.name)
         if known is not None:
             return known
+        from pipekit.fresh.programs import PYTHON, Programs, first_words  # not for a plain run
+
         step = self.steps.get(task.name)
         if step is None:
             words = first_words(task.run)
             commands: object = task.run
-            options: object = (None, None, task.cwd, task.sources, task.outputs)
+            options: object = (task.cwd, verdict.patterns_digest(task.sources, task.outputs))
         else:
             words = first_words(
                 [
@@ -149,6 +152,8 @@ class TaskSpecs:
                 (task.uses, repr(step.options), task.cwd, task.sources, task.outputs)
             )
         env, path = self._env_of(task)
+        if self._programs is None:
+            self._programs = Programs(self.root)
         programs = self._programs.digest(words, path, task.cwd)
         new = tuple.__new__  # Fingerprint(...) without a Python call: once per task per run
         known = self._fingerprints[task.name] = new(
@@ -196,10 +201,30 @@ class TaskSpecs:
     def quick_up_to_date(self, task: Task, record: Record) -> bool:
         """The no-change case by ``stat`` alone; False means "not sure" (see
         ``verdict.unchanged_by_stat``)."""
-        if self.fingerprint(task) != record.fingerprint:
-            return False
+        recorded = record.fingerprint
+        if task.env or task.cwd or task.name in self.steps or len(recorded) != 4:
+            if self.fingerprint(task) != recorded:
+                return False
+            patterns = self.patterns(task)
+        else:
+            # The common task (a `run` task with no env or cwd of its own), without building
+            # its fingerprint: this runs once per task on a no-op run. Its patterns are not
+            # hashed: the stat check below finds each to be a plain path of the record, which
+            # says the same. Its programs are resolved once per recorded programs digest:
+            # equal commands start equal programs.
+            commands, env, options, programs = recorded
+            if commands != task.run or options[0] is not None:  # type: ignore[index]
+                return False
+            if env != (self._shared_env or self._env_of(task))[0]:
+                return False
+            same = self._same_programs.get(programs)
+            if same is None:
+                same = self._same_programs[programs] = self.fingerprint(task).programs == programs
+            if not same:
+                return False
+            patterns = (task.sources, task.outputs)
         records = self.state.records if self.state is not None else {}
-        return verdict.unchanged_by_stat(self.patterns(task), record, records, self._matched)
+        return verdict.unchanged_by_stat(patterns, record, records, self._matched)
 
     def refresh(self, task: Task, record: Record | None, found: Verdict) -> None:
         """Up to date by content, but files were touched: record the new stat facts so the
