@@ -10,6 +10,7 @@ from pipekit._version import __version__
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    from pipekit.atomic import write_atomic
     from pipekit.envexpand import parse_env
     from pipekit.errors import ConfigError, PipekitError, PluginError, StepFailed
     from pipekit.events import TaskResult
@@ -48,6 +49,7 @@ __all__ = [
     "hookimpl",
     "parse_env",
     "pinned_action",
+    "write_atomic",
 ]
 
 _LAZY = {
@@ -75,6 +77,7 @@ _LAZY = {
     "TaskResult": "pipekit.events",
     "hookimpl": "pipekit.plugin.hookspecs",
     "parse_env": "pipekit.envexpand",
+    "write_atomic": "pipekit.atomic",
 }
 
 

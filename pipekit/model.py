@@ -28,7 +28,6 @@ class Task:
         "env",
         "name",
         "outputs",
-        "recipe",
         "run",
         "serial",
         "sources",
@@ -70,9 +69,6 @@ class Task:
         #: where it runs: None on the host; the name of a task that builds an image, or the
         #: raw ``container`` table (validated when plugins are loaded; see plugin/container.py)
         self.container = container
-        #: the up-to-date digests of what it does, when they cannot depend on the caller's
-        #: environment (set by the loader; see uptodate.static_recipe)
-        self.recipe: tuple[bytes, bytes, bytes] | None = None
 
     @property
     def incremental(self) -> bool:
@@ -93,7 +89,6 @@ class Task:
             self.cwd,
             self.timeout,
             self.description,
-            self.recipe,
             self.serial,
             self.container,
         )
@@ -113,7 +108,6 @@ class Task:
             task.cwd,
             task.timeout,
             task.description,
-            task.recipe,
             task.serial,
             task.container,
         ) = t  # type: ignore[assignment]

@@ -297,7 +297,6 @@ class _Validator:
         self.check_cycles(tasks)
         self.check_shared_outputs(tasks)
         default = self.default(settings.get("default"), tasks)
-        _set_static_recipes(tasks, env)
         tables = {k: v for k, v in doc.items() if k not in ("pipeline", "env", "tasks")}
         return Pipeline(
             self.path,
@@ -617,14 +616,3 @@ def outside_project(pattern: str) -> bool:
         return True
     norm = os.path.normpath(pattern)
     return norm == ".." or norm.startswith("../")
-
-
-def _set_static_recipes(tasks: dict[str, Task], env: tuple[tuple[str, EnvValue], ...]) -> None:
-    """Digest now what cannot depend on the caller's environment (cached with the pipeline)."""
-    from pipekit.fresh.verdict import static_recipe
-
-    for task in tasks.values():
-        if task.uses is None:
-            task.recipe = static_recipe(
-                task.run, env, task.env, task.cwd, task.sources, task.outputs
-            )

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipekit import StepFailed
+from pipekit import StepFailed, write_atomic
 from pipekit_builtins import _docker_dockerfile as dockerfiles
 from pipekit_builtins import _docker_git as git
 from pipekit_builtins._docker_client import connect, say, short_reason
@@ -106,10 +106,7 @@ def _write_id(path: str | None, image_id: str) -> None:
             return
     except OSError:
         pass
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(image_id + "\n", encoding="utf-8")
-    os.replace(tmp, target)
+    write_atomic(str(target), image_id + "\n", make_folder=True)
 
 
 def _labels(
