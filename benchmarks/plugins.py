@@ -172,11 +172,18 @@ def seed_workspace(ws: Path, toml: str) -> Path:
     return ws
 
 
+def with_stubs(ws: Path, argv: list[str]) -> list[str]:
+    """``argv`` run with the stub tools first on PATH. The timed runs see the PATH the
+    priming run saw: the programs a task runs are part of its fingerprint, so another PATH
+    would rightly make every task run again."""
+    path = f"{ws / 'stubs'}:{os.environ.get('PATH', '')}"
+    return ["/usr/bin/env", f"PATH={path}", *argv]
+
+
 def prime(pipekit: str, ws: Path) -> None:
     """Run the pipeline once (stub tools first on PATH) so that every task is up to date."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIPEKIT_")}
-    env["PATH"] = f"{ws / 'stubs'}:{env.get('PATH', '')}"
-    run([pipekit, "run"], cwd=ws, env=env)
+    run(with_stubs(ws, [pipekit, "run"]), cwd=ws, env=env)
 
 
 def jobs(workdir: Path, n: int) -> dict[str, tuple[list[str], Path]]:
@@ -192,12 +199,13 @@ def jobs(workdir: Path, n: int) -> dict[str, tuple[list[str], Path]]:
         "seed, uses steps + unused plugin installed": (with_plugin, SEED_USES),
     }
     out: dict[str, tuple[list[str], Path]] = {
-        "floor: venv python -c pass": ([str(plain / "python"), "-c", "pass"], base),
+        # through env too, as the seed figures are
+        "floor: venv python -c pass": (["/usr/bin/env", str(plain / "python"), "-c", "pass"], base),
     }
     for i, (name, (bin_dir, toml)) in enumerate(seeds.items()):
         ws = seed_workspace(base / f"seed-{i}", toml)
         prime(str(bin_dir / "pipekit"), ws)
-        out[name] = ([str(bin_dir / "pipekit"), "run"], ws)
+        out[name] = (with_stubs(ws, [str(bin_dir / "pipekit"), "run"]), ws)
     for name, writer in (("dag, run tasks", None), ("dag, uses steps", dag_uses_toml)):
         ws = workspaces.write(base / name.replace(", ", "-").replace(" ", "-"), "pipekit", "dag", n)
         if writer is not None:

@@ -447,6 +447,7 @@ class Runner:
     def _task_ok(self, run: Running) -> None:
         task = self.pipeline.tasks[run.name]
         now = time.monotonic()
+        self.specs.forget_programs()
         if self.specs.incremental(task) and self.state is not None:
             _, outputs = self.specs.patterns(task)
             facts = output_facts(self.root, outputs, self.facts)

@@ -184,6 +184,15 @@ class TaskSpecs:
         )
         return known
 
+    def forget_programs(self) -> None:
+        """A task just succeeded: it may have installed or upgraded programs (``pip install
+        --upgrade pip``, an install task bringing ruff), so every fingerprint from now on,
+        its own record's included, resolves them again: a record says what the next run
+        will find."""
+        self._programs = None
+        self._fingerprints.clear()
+        self._same_programs.clear()
+
     def _env_of(self, task: Task) -> tuple[bytes, str]:
         """(declared env digest, PATH) as ``task`` sees them; memoised for the tasks that
         declare no env of their own (most of them)."""
