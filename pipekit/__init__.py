@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pipekit.plugin.command import Command
     from pipekit.plugin.emitters import EmitPlan, Emitter, PlanTask
     from pipekit.plugin.hookspecs import hookimpl
+    from pipekit.plugin.problems import Problem, file_line_problems
     from pipekit.plugin.registry import Registry
     from pipekit.plugin.steps import NoOptions, ProjectScan, Proposal, StepContext, StepKind
 
@@ -30,6 +31,7 @@ __all__ = [
     "Pipeline",
     "PlanTask",
     "PluginError",
+    "Problem",
     "ProjectScan",
     "Proposal",
     "Registry",
@@ -39,6 +41,7 @@ __all__ = [
     "Task",
     "TaskResult",
     "__version__",
+    "file_line_problems",
     "hookimpl",
     "parse_env",
 ]
@@ -53,6 +56,7 @@ _LAZY = {
     "Pipeline": "pipekit.model",
     "PlanTask": "pipekit.plugin.emitters",
     "PluginError": "pipekit.errors",
+    "Problem": "pipekit.plugin.problems",
     "ProjectScan": "pipekit.plugin.steps",
     "Proposal": "pipekit.plugin.steps",
     "Registry": "pipekit.plugin.registry",
@@ -62,6 +66,7 @@ _LAZY = {
     "Task": "pipekit.model",
     "TaskResult": "pipekit.events",
     "hookimpl": "pipekit.plugin.hookspecs",
+    "file_line_problems": "pipekit.plugin.problems",
     "parse_env": "pipekit.envexpand",
 }
 
