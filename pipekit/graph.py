@@ -118,7 +118,7 @@ def render_text(pipeline: Pipeline, names: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_id(name: str) -> str:
+def mermaid_id(name: str) -> str:
     return "t_" + "".join(c if c.isalnum() or c == "_" else f"_{ord(c):x}_" for c in name)
 
 
@@ -126,11 +126,11 @@ def render_mermaid(pipeline: Pipeline, names: list[str]) -> str:
     """A Mermaid flowchart; edges point from a dependency to what needs it."""
     lines = ["flowchart LR"]
     for name in names:
-        lines.append(f'    {_mermaid_id(name)}["{name}"]')
+        lines.append(f'    {mermaid_id(name)}["{name}"]')
     for name in names:
         for dep in pipeline.tasks[name].deps:
             if dep in names:
-                lines.append(f"    {_mermaid_id(dep)} --> {_mermaid_id(name)}")
+                lines.append(f"    {mermaid_id(dep)} --> {mermaid_id(name)}")
     return "\n".join(lines) + "\n"
 
 
