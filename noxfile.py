@@ -35,7 +35,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict (configured in pyproject.toml)."""
-    session.install("-e", ".[docker]", "mypy", "types-PyYAML")
+    session.install("-e", ".[docker]", "mypy")
     session.run("mypy")
 
 

@@ -28,6 +28,13 @@ def _median(fig: dict[str, Any] | None) -> float | None:
     return float(fig["wall_s"]["median"])
 
 
+def _cpu(fig: dict[str, Any] | None) -> float | None:
+    """Median CPU seconds (user + sys): steadier than wall time on a loaded machine."""
+    if not fig or not fig.get("ok"):
+        return None
+    return float(fig["cpu_s"]["median"])
+
+
 def _peak(fig: dict[str, Any] | None) -> float | None:
     if not fig or not fig.get("ok"):
         return None
@@ -116,10 +123,64 @@ def targets(data: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _minus(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else a - b
+
+
+def plugin_targets(p: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 13's targets: `uses` pipelines start like `run` ones, an unused plugin is free."""
+    if not p:
+        return []
+    names = {
+        "runs": "seed, run tasks",
+        "uses": "seed, uses steps",
+        "plugin": "seed, uses steps + unused plugin installed",
+        "dag_run": next((k for k in p if k.startswith("dag, run")), ""),
+        "dag_uses": next((k for k in p if k.startswith("dag, uses")), ""),
+    }
+    wall = {k: _median(p.get(v)) for k, v in names.items()}
+    cpu = {k: _cpu(p.get(v)) for k, v in names.items()}
+    out = []
+    for target, a, b, limit in (
+        ("seed no-op, uses steps ≤ 1.2× run tasks", "uses", "runs", 1.2),
+        ("1,000-task no-op, uses steps ≤ 1.3× run tasks", "dag_uses", "dag_run", 1.3),
+    ):
+        ratio, cpu_ratio = _ratio(wall[a], wall[b]), _ratio(cpu[a], cpu[b])
+        shown = "–"
+        if ratio and cpu_ratio:
+            shown = (
+                f"{ratio:.2f}× ({wall[a] * 1e3:.1f} ms vs {wall[b] * 1e3:.1f} ms); "  # type: ignore[operator]
+                f"CPU time {cpu_ratio:.2f}×"
+            )
+        met = None if ratio is None else ratio <= limit
+        out.append(
+            {"target": target, "value": ratio, "limit": limit, "measured": shown, "met": met}
+        )
+    added = (
+        None if wall["plugin"] is None or wall["uses"] is None else wall["plugin"] - wall["uses"]
+    )
+    added_cpu = (
+        None if cpu["plugin"] is None or cpu["uses"] is None else cpu["plugin"] - cpu["uses"]
+    )
+    out.append(
+        {
+            "target": "an unused third-party plugin adds < 3 ms to the seed no-op",
+            "value": added,
+            "limit": 0.003,
+            "measured": "–"
+            if added is None or added_cpu is None
+            else f"{added * 1e3:+.1f} ms; CPU time {added_cpu * 1e3:+.1f} ms",
+            "met": None if added is None else added < 0.003,
+        }
+    )
+    return out
+
+
 def as_json(meta: dict[str, Any], results: dict[str, Any], checks: list[Any]) -> dict[str, Any]:
     """Everything measured, as plain data, with the targets evaluated."""
     data: dict[str, Any] = {"meta": meta, **_plain(results), "checks": checks}
     data["targets"] = targets(data)
+    data["plugin_targets"] = plugin_targets(data.get("plugins", {}))
     return data
 
 
@@ -214,6 +275,39 @@ def _wide_table(wide: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: issue 10: `pipekit emit github` within these seconds at these sizes
+EMIT_TARGETS = {"1000": 2.0, "5000": 10.0}
+
+
+def _emit_table(emit: dict[str, Any]) -> list[str]:
+    """emit makefile and emit github per size: time, ratio, bytes, the target."""
+    lines = [
+        "### emit: `pipekit emit makefile|github` of the dag pipeline (all tasks in CI)",
+        "",
+        "| N | emit makefile (s) | emit github (s) | github ÷ makefile | Makefile | workflow "
+        "| target (github) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for n in sorted(emit, key=int):
+        row = emit[n]
+        mk, gh = row.get("makefile"), row.get("github")
+        ratio = None
+        if mk and gh and mk.get("ok") and gh.get("ok"):
+            ratio = gh["wall_s"]["median"] / mk["wall_s"]["median"]
+        size = row.get("bytes", {})
+        target = EMIT_TARGETS.get(n)
+        verdict = "–"
+        if target is not None and gh and gh.get("ok"):
+            met = gh["wall_s"]["median"] <= target
+            verdict = f"≤ {target:g} s: {'met' if met else '**missed**'}"
+        lines.append(
+            f"| {n} | {_fig(mk)} | {_fig(gh)} | {_times(ratio)} "
+            f"| {size.get('makefile', 0) / 1e6:.2f} MB | {size.get('github', 0) / 1e6:.2f} MB "
+            f"| {verdict} |"
+        )
+    return lines
+
+
 def markdown(data: dict[str, Any]) -> str:
     """The results as Markdown tables."""
     m = data["meta"]
@@ -240,6 +334,15 @@ def markdown(data: dict[str, Any]) -> str:
         lines += ["", *_dag_table(n, data["dag"][n])]
     if data["wide"]:
         lines += ["", "### wide", "", *_wide_table(data["wide"])]
+    if data.get("emit"):
+        lines += ["", *_emit_table(data["emit"])]
+    if data.get("plugins"):
+        lines += ["", "### plugins (issue 13): no-op runs of real pipelines", ""]
+        lines += ["| pipeline | wall ms, median (min–max) | CPU ms, median |", "|---|---|---|"]
+        for name, fig in data["plugins"].items():
+            used = _cpu(fig)
+            shown = "–" if used is None else f"{used * 1e3:.1f}"
+            lines.append(f"| {name} | {_fig(fig, 1e3, 1)} | {shown} |")
     lines += [
         "",
         "### correctness (outside the timings)",
@@ -250,10 +353,13 @@ def markdown(data: dict[str, Any]) -> str:
     for c in data["checks"]:
         verdict = "passed" if c["passed"] else "**FAILED**"
         lines.append(f"| {c['check']} | {c['size']} | {verdict}: {c['detail']} |")
-    lines += ["", "### issue 3 targets", "", "| target | pipekit | verdict |", "|---|---|---|"]
-    for t in data["targets"]:
-        verdict = {True: "met", False: "**not met**", None: "not measured"}[t["met"]]
-        lines.append(f"| {t['target']} | {t['measured']} | {verdict} |")
+    for title, key in (("issue 3 targets", "targets"), ("issue 13 targets", "plugin_targets")):
+        if not data.get(key):
+            continue
+        lines += ["", f"### {title}", "", "| target | pipekit | verdict |", "|---|---|---|"]
+        for t in data[key]:
+            verdict = {True: "met", False: "**not met**", None: "not measured"}[t["met"]]
+            lines.append(f"| {t['target']} | {t['measured']} | {verdict} |")
     return "\n".join(lines)
 
 

@@ -10,6 +10,12 @@ Scenarios (the same as the shared peer harness):
   dag   N tasks in layers of 50, `cksum src/i.txt out/a.txt out/b.txt > out/i.txt`:
         (a) clean full build with -j2, (b) no-op rebuild, (c) src/0.txt changed then rebuild.
   wide  16 x `sleep 0.25` under `all` with -j8 (ideal 0.50 s).
+  emit  `pipekit emit makefile` and `pipekit emit github` of the dag pipeline (all tasks in CI)
+        at N = 1000 and 5000 (100 with --small): time in tasks + edges, github as a ratio to
+        makefile, and the size of each file.
+  plugins  (pipekit only, issue 13) the seed pipeline's no-op as `run` tasks, as `uses`
+        steps, and with an unused third-party plugin installed; the dag no-op with `uses`
+        steps against the same dag of `run` tasks (see plugins.py).
 
 Every figure is a whole process (start-up included): median of R runs after one uncounted
 warm-up, with min and max; peak RSS from os.wait4. pipekit runs from the venv this script
@@ -37,6 +43,8 @@ from pathlib import Path
 import report
 import workspaces
 from measure import Job, Run, Stats, measure_round_robin
+
+import plugins
 
 HERE = Path(__file__).resolve().parent
 DAG_JOBS = 2
@@ -169,7 +177,13 @@ class Bench:
         self.args = args
         self.tools = tools
         self.root = Path(args.workdir)
-        self.results: dict[str, dict[str, object]] = {"noop": {}, "dag": {}, "wide": {}}
+        self.results: dict[str, dict[str, object]] = {
+            "noop": {},
+            "dag": {},
+            "wide": {},
+            "emit": {},
+            "plugins": {},
+        }
         self.checks: list[dict[str, object]] = []
 
     def check(self, name: str, size: str, passed: bool, detail: str) -> None:
@@ -204,6 +218,18 @@ class Bench:
             jobs[tool.name] = Job(tool.noop(), ws)
         self.results["noop"] = dict(self.timed("noop", jobs, self.args.noop_runs))
 
+    def plugins(self) -> None:
+        """Issue 13: the seed pipeline's no-op as run tasks, uses steps, and with an unused
+        plugin installed; the 1,000-task dag no-op with uses steps (see plugins.py)."""
+        log("plugins: making two venvs and the workspaces (untimed)")
+        made = plugins.jobs(self.root, 1000 if not self.args.small else 100)
+        seed = {k: Job(argv, cwd) for k, (argv, cwd) in made.items() if "dag" not in k}
+        dag = {k: Job(argv, cwd) for k, (argv, cwd) in made.items() if "dag" in k}
+        self.results["plugins"] = dict(self.timed("plugins: seed no-op", seed, self.args.noop_runs))
+        self.results["plugins"].update(self.timed("plugins: dag no-op", dag, self.args.runs * 2))
+        for name, stats in self.results["plugins"].items():
+            self.check("(plugins) every no-op run succeeds", name, stats.ok, name)  # type: ignore[attr-defined]
+
     def wide(self) -> None:
         base = self.root / "wide"
         shutil.rmtree(base, ignore_errors=True)
@@ -212,6 +238,31 @@ class Bench:
             ws = workspaces.write(base / tool.name, tool.name, "wide", 0)
             jobs[tool.name] = Job(tool.build(workspaces.WIDE_JOBS), ws)
         self.results["wide"] = dict(self.timed("wide", jobs, self.args.runs))
+
+    def emit(self, n: int) -> None:
+        """Both emitters on the dag pipeline of N tasks: time, ratio, file size."""
+        pipekit = next((t for t in self.tools if t.name == "pipekit"), None)
+        if pipekit is None:
+            return
+        ws = self.root / f"emit-{n}"
+        shutil.rmtree(ws, ignore_errors=True)
+        ws.mkdir(parents=True)
+        (ws / "pipeline.toml").write_text(workspaces.emit_pipeline_toml(n))
+        outputs = {"makefile": ws / "Makefile", "github": ws / "pipekit.yml"}
+        jobs = {
+            name: Job([pipekit.exe, "emit", name, "--force", "-o", str(out)], ws)
+            for name, out in outputs.items()
+        }
+        stats = self.timed(f"emit N={n}", jobs, self.args.runs)
+        row: dict[str, object] = dict(stats)
+        row["bytes"] = {name: out.stat().st_size for name, out in outputs.items() if out.exists()}
+        self.results["emit"][str(n)] = row
+        self.check(
+            "emit github writes a workflow",
+            f"N={n}",
+            outputs["github"].exists() and stats["github"].ok,
+            "pipekit emit github exited 0 and wrote the file",
+        )
 
     def dag(self, n: int) -> None:
         """(a) clean full build, (b) no-op rebuild, (c) one source changed, with checks."""
@@ -318,7 +369,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--sizes", help="dag sizes, comma-separated (default 1000,10000)")
     ap.add_argument("--runs", type=int, help="counted runs per dag/wide figure (default 5)")
     ap.add_argument("--noop-runs", type=int, help="counted runs per start-up figure (default 20)")
-    ap.add_argument("--scenarios", default="noop,dag,wide", help="subset of noop,dag,wide")
+    ap.add_argument(
+        "--scenarios",
+        default="noop,dag,wide,emit,plugins",
+        help="subset of noop,dag,wide,emit,plugins",
+    )
+    ap.add_argument("--emit-sizes", help="emit sizes, comma-separated (default 1000,5000)")
     ap.add_argument("--tools", default="make,ninja,pipekit", help="subset of make,ninja,pipekit")
     ap.add_argument(
         "--workdir",
@@ -330,6 +386,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = ap.parse_args(argv)
     sizes = args.sizes or ("100" if args.small else "1000,10000")
     args.sizes = [int(s) for s in sizes.split(",")]
+    emit_sizes = args.emit_sizes or ("100" if args.small else "1000,5000")
+    args.emit_sizes = [int(s) for s in emit_sizes.split(",")]
     args.runs = args.runs or (2 if args.small else 5)
     args.noop_runs = args.noop_runs or (5 if args.small else 20)
     args.scenarios = [s for s in args.scenarios.split(",") if s]
@@ -365,6 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     if "dag" in args.scenarios:
         for n in args.sizes:
             bench.dag(n)
+    if "emit" in args.scenarios:
+        for n in args.emit_sizes:
+            bench.emit(n)
+    if "plugins" in args.scenarios:
+        bench.plugins()
     meta["loadavg_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     data = report.as_json(meta, bench.results, bench.checks)
     path = Path(args.json or Path(args.workdir) / "results.json")

@@ -13,7 +13,7 @@ WIDE_SLEEP = "0.25"
 WIDE_JOBS = 8
 WIDE_IDEAL_S = WIDE_TASKS * float(WIDE_SLEEP) / WIDE_JOBS  # 0.50 s
 
-SCENARIOS = ("noop", "dag", "wide")
+SCENARIOS = ("noop", "dag", "wide", "emit", "plugins")
 
 
 def deps_of(i: int) -> list[int]:
@@ -108,6 +108,11 @@ def pipeline_toml(scenario: str, n: int) -> str:
             ]
         lines += ["[tasks.all]", "deps = " + _toml_list([f"t{i}" for i in range(n)])]
     return "\n".join(lines) + "\n"
+
+
+def emit_pipeline_toml(n: int) -> str:
+    """The dag of N tasks with CI running all of it: what `pipekit emit` is timed on."""
+    return pipeline_toml("dag", n) + '\n[ci]\ntasks = ["all"]\n'
 
 
 WRITERS: dict[str, tuple[str, Callable[[str, int], str]]] = {

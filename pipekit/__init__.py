@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pipekit.errors import ConfigError, PipekitError, PluginError, StepFailed
     from pipekit.events import TaskResult
     from pipekit.model import Pipeline, Task
+    from pipekit.plugin.actions import PINNED_ACTIONS, action_version, pinned_action
     from pipekit.plugin.command import Command
     from pipekit.plugin.emitters import EmitPlan, Emitter, PlanTask
     from pipekit.plugin.hookspecs import hookimpl
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from pipekit.plugin.steps import NoOptions, ProjectScan, Proposal, StepContext, StepKind
 
 __all__ = [
+    "PINNED_ACTIONS",
     "Command",
     "ConfigError",
     "EmitPlan",
@@ -41,12 +43,17 @@ __all__ = [
     "Task",
     "TaskResult",
     "__version__",
+    "action_version",
     "file_line_problems",
     "hookimpl",
     "parse_env",
+    "pinned_action",
 ]
 
 _LAZY = {
+    "PINNED_ACTIONS": "pipekit.plugin.actions",
+    "action_version": "pipekit.plugin.actions",
+    "pinned_action": "pipekit.plugin.actions",
     "Command": "pipekit.plugin.command",
     "ConfigError": "pipekit.errors",
     "EmitPlan": "pipekit.plugin.emitters",

@@ -1,10 +1,15 @@
-"""``${VAR}`` and ``${VAR:-default}`` in env values, read from the caller's environment."""
+"""``${VAR}`` and ``${VAR:-default}`` in env values, read from the caller's environment;
+values computed by a command (``{ sh = "cat VERSION" }``) and make's rule for their output."""
 
 from __future__ import annotations
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+#: An env value of the model: text with references, or ("sh", COMMAND) for a value computed
+#: once per run from the command's output (pipeline.toml's ``NAME = { sh = "COMMAND" }``).
+EnvValue = str | tuple[str, str]
 
 # A parsed value: literal text, or (name, default) where default is None for plain ${VAR}.
 Segment = str | tuple[str, str | None]
@@ -63,6 +68,20 @@ def expand(value: str, environ: Mapping[str, str]) -> str:
             got = environ.get(name, "")
             parts.append(got if got or default is None else default)
     return "".join(parts)
+
+
+def command(value: EnvValue) -> str | None:
+    """The command of a computed value (``{ sh = ... }``), or None for a plain value."""
+    return value[1] if isinstance(value, tuple) else None
+
+
+def command_output(stdout: bytes) -> str:
+    """A computed value from its command's output, by make's ``$(shell ...)`` rule: trailing
+    newlines removed, every other newline (or CR LF) a space. The emitted Makefile computes
+    it with ``$(shell ...)``, so the rule is make's. (NUL bytes, which no environment can
+    hold, are dropped.)"""
+    text = stdout.decode("utf-8", errors="surrogateescape").replace("\0", "")
+    return text.replace("\r\n", "\n").rstrip("\n").replace("\n", " ")
 
 
 #: The public name of :func:`parse` (``pipekit.parse_env``), for emitters that render env values.

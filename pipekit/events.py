@@ -1,4 +1,4 @@
-"""What the runner reports: task results and progress events, rendered by the console."""
+"""What a run reports: task statuses and results, told to reporters (see run/reporter.py)."""
 
 from __future__ import annotations
 
@@ -48,16 +48,6 @@ class TaskResult:
     @property
     def ok(self) -> bool:
         return self.status in (OK, UP_TO_DATE, WOULD_RUN)
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "task": self.name,
-            "status": self.status,
-            "reason": self.reason,
-            "message": self.message,
-            "exit_code": self.exit_code,
-            "duration": round(self.duration, 6),
-        }
 
     def __repr__(self) -> str:
         return f"TaskResult({self.name!r}, {self.status!r})"

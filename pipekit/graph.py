@@ -7,6 +7,7 @@ from pipekit.model import Pipeline
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
 
 
 def find_cycle(deps: Mapping[str, Sequence[str]]) -> list[str] | None:
@@ -56,11 +57,43 @@ def closure(pipeline: Pipeline, targets: Iterable[str], *, with_deps: bool = Tru
     return topological(pipeline, selected)
 
 
+def order_after(tasks: Mapping[str, Any], serial: Iterable[str]) -> dict[str, list[str]]:
+    """Task -> the tasks it starts after, without depending on them, because a task in
+    ``serial`` (``serial = true``) lists them earlier among its deps.
+
+    For a serial task with deps d1, d2, ... dn: whatever dj needs that d1 .. dj-1 do not
+    (dj itself included) starts only once d1 .. dj-1 have finished, as make without -j
+    builds them (and make 4.4's ``.WAIT``, just's dependencies, Task's sequential ``cmds``).
+    ``tasks`` maps names to objects with ``deps``.
+    """
+    out: dict[str, list[str]] = {}
+    for name in serial:
+        before: list[str] = []
+        covered: set[str] = set()
+        for dep in tasks[name].deps:
+            needed: set[str] = set()
+            stack = [dep]
+            while stack:
+                node = stack.pop()
+                if node not in needed and node in tasks:
+                    needed.add(node)
+                    stack.extend(tasks[node].deps)
+            for node in sorted(needed - covered):
+                waits = out.setdefault(node, [])
+                waits.extend(b for b in before if b not in waits and b != node)
+            covered |= needed
+            before.append(dep)
+    return out
+
+
 def topological(pipeline: Pipeline, names: set[str]) -> list[str]:
-    """``names`` ordered so that every task comes after its deps (ties: file order)."""
+    """``names`` ordered so that every task comes after its deps, and after what a serial
+    task among ``names`` orders it after (ties: file order)."""
     order: list[str] = []
     placed: set[str] = set()
     tasks = pipeline.tasks
+    serial = [n for n in tasks if n in names and tasks[n].serial]
+    after = order_after(tasks, serial) if serial else {}
     for name in tasks:  # file order, depth-first through deps
         if name not in names or name in placed:
             continue
@@ -68,6 +101,8 @@ def topological(pipeline: Pipeline, names: set[str]) -> list[str]:
         while stack:
             node, i = stack[-1]
             deps = tasks[node].deps
+            if node in after:
+                deps = (*after[node], *deps)
             while i < len(deps) and (deps[i] in placed or deps[i] not in names):
                 i += 1
             if i < len(deps):
@@ -92,29 +127,42 @@ def dependents(pipeline: Pipeline, names: Iterable[str]) -> dict[str, list[str]]
     return out
 
 
+#: Past this depth the text tree starts again at the left margin: a 10,000-deep chain
+#: indented all the way would be hundreds of megabytes of spaces.
+TEXT_DEPTH = 40
+
+
 def render_text(pipeline: Pipeline, names: list[str]) -> str:
-    """An indented tree per selected root: each task, then what it depends on."""
+    """An indented tree per selected root: each task, then what it depends on.
+
+    Drawn with an explicit stack (no recursion, whatever the depth). A task drawn before is
+    marked "(see above)"; a branch deeper than TEXT_DEPTH goes on as a tree of its own
+    further down, marked "(continued below)" where it is cut.
+    """
     tasks = pipeline.tasks
     wanted = set(names)
     has_parent = {d for n in names for d in tasks[n].deps if d in wanted}
-    roots = [n for n in names if n not in has_parent]
+    trees = [n for n in names if n not in has_parent]
     lines: list[str] = []
     shown: set[str] = set()
-
-    def walk(name: str, prefix: str, last: bool, top: bool) -> None:
-        connector = "" if top else ("└── " if last else "├── ")
-        seen = name in shown and tasks[name].deps
-        lines.append(f"{prefix}{connector}{name}" + (" (see above)" if seen else ""))
-        if seen:
-            return
-        shown.add(name)
-        child_prefix = prefix if top else prefix + ("    " if last else "│   ")
-        deps = [d for d in tasks[name].deps if d in wanted]
-        for i, dep in enumerate(deps):
-            walk(dep, child_prefix, i == len(deps) - 1, False)
-
-    for root in roots:
-        walk(root, "", True, True)
+    for root in trees:  # grows while it is read: the continued branches
+        stack = [(root, "", True, 0)]
+        while stack:
+            name, prefix, last, depth = stack.pop()
+            connector = "" if depth == 0 else ("└── " if last else "├── ")
+            deps = [d for d in tasks[name].deps if d in wanted]
+            note = ""
+            if name in shown and deps:
+                note, deps = " (see above)", []
+            elif depth >= TEXT_DEPTH and deps:
+                note, deps = " (continued below)", []
+                trees.append(name)
+            else:
+                shown.add(name)
+            lines.append(f"{prefix}{connector}{name}{note}")
+            child_prefix = "" if depth == 0 else prefix + ("    " if last else "│   ")
+            for i in range(len(deps) - 1, -1, -1):
+                stack.append((deps[i], child_prefix, i == len(deps) - 1, depth + 1))
     return "\n".join(lines) + "\n"
 
 
@@ -125,11 +173,12 @@ def mermaid_id(name: str) -> str:
 def render_mermaid(pipeline: Pipeline, names: list[str]) -> str:
     """A Mermaid flowchart; edges point from a dependency to what needs it."""
     lines = ["flowchart LR"]
+    wanted = set(names)
     for name in names:
         lines.append(f'    {mermaid_id(name)}["{name}"]')
     for name in names:
         for dep in pipeline.tasks[name].deps:
-            if dep in names:
+            if dep in wanted:
                 lines.append(f"    {mermaid_id(dep)} --> {mermaid_id(name)}")
     return "\n".join(lines) + "\n"
 
@@ -137,11 +186,12 @@ def render_mermaid(pipeline: Pipeline, names: list[str]) -> str:
 def render_dot(pipeline: Pipeline, names: list[str]) -> str:
     """Graphviz dot; edges point from a dependency to what needs it."""
     lines = [f'digraph "{pipeline.name}" {{', "    rankdir=LR;", "    node [shape=box];"]
+    wanted = set(names)
     for name in names:
         lines.append(f'    "{name}";')
     for name in names:
         for dep in pipeline.tasks[name].deps:
-            if dep in names:
+            if dep in wanted:
                 lines.append(f'    "{dep}" -> "{name}";')
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -16,7 +16,8 @@ class Task:
 
     ``run`` holds shell scripts run in order; ``uses``/``with_`` name a step kind and its raw
     options (validated against the step kind when plugins are loaded). ``env`` values are raw:
-    ``${VAR}`` and ``${VAR:-default}`` are expanded from the caller's environment at run time.
+    ``${VAR}`` and ``${VAR:-default}`` are expanded from the caller's environment at run time,
+    and a ``("sh", COMMAND)`` value is the command's output (see ``envexpand``).
     """
 
     __slots__ = (
@@ -28,6 +29,7 @@ class Task:
         "outputs",
         "recipe",
         "run",
+        "serial",
         "sources",
         "timeout",
         "uses",
@@ -44,10 +46,11 @@ class Task:
         deps: tuple[str, ...] = (),
         sources: tuple[str, ...] = (),
         outputs: tuple[str, ...] = (),
-        env: tuple[tuple[str, str], ...] = (),
+        env: tuple[tuple[str, str | tuple[str, str]], ...] = (),
         cwd: str | None = None,
         timeout: float | None = None,
         description: str = "",
+        serial: bool = False,
     ) -> None:
         self.name = name
         self.run = run
@@ -60,6 +63,8 @@ class Task:
         self.cwd = cwd
         self.timeout = timeout
         self.description = description
+        #: its deps run one after another, in order (see graph.order_after)
+        self.serial = serial
         #: the up-to-date digests of what it does, when they cannot depend on the caller's
         #: environment (set by the loader; see uptodate.static_recipe)
         self.recipe: tuple[bytes, bytes, bytes] | None = None
@@ -84,6 +89,7 @@ class Task:
             self.timeout,
             self.description,
             self.recipe,
+            self.serial,
         )
 
     @classmethod
@@ -102,6 +108,7 @@ class Task:
             task.timeout,
             task.description,
             task.recipe,
+            task.serial,
         ) = t  # type: ignore[assignment]
         return task
 
@@ -125,7 +132,7 @@ class Pipeline:
         name: str,
         default: tuple[str, ...],
         plugins: tuple[str, ...],
-        env: tuple[tuple[str, str], ...],
+        env: tuple[tuple[str, str | tuple[str, str]], ...],
         tasks: dict[str, Task],
         tables: dict[str, object] | None = None,
     ) -> None:

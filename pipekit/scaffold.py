@@ -7,8 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipekit.errors import PluginError
-from pipekit.plugin.resolve import malformed
+from pipekit.plugin.blame import malformed
 from pipekit.plugin.steps import ProjectScan, Proposal
 
 if TYPE_CHECKING:
@@ -48,14 +47,14 @@ def propose(plugins: Plugins, project: ProjectScan) -> list[tuple[str, Proposal]
 
     found: list[tuple[str, Proposal]] = []
     for kind in plugins.step_kinds:
-        owner = plugins.step_kinds.owner(kind.name)
+        info = plugins.owner_info(plugins.step_kinds, kind.name)
         hook = f"step kind '{kind.name}' propose()"
         try:
             result: Any = kind.propose(project)
-        except PluginError:
+        except KeyboardInterrupt:
             raise
-        except Exception as exc:
-            raise plugins._fail(plugins.name_of(owner), hook, exc, "") from None
+        except BaseException as exc:
+            raise plugins.fail(info.name, hook, exc) from None
         items = [result] if isinstance(result, Proposal) else list(result or ())
         for item in items:
             problem = None
@@ -73,7 +72,7 @@ def propose(plugins: Plugins, project: ProjectScan) -> list[tuple[str, Proposal]
                 except ValueError as exc:
                     problem = f"propose() proposed bad options for task '{item.task}': {exc}"
             if problem:
-                raise malformed(plugins, owner, hook, problem)
+                raise malformed(info, hook, problem)
             assert isinstance(item, Proposal)
             found.append((kind.name, item))
     found.sort(key=lambda kp: (kp[1].order, kp[1].task))
@@ -94,12 +93,93 @@ def _unique(found: list[tuple[str, Proposal]]) -> list[tuple[str, Proposal]]:
     return out
 
 
-def render(name: str, found: Iterable[tuple[str, Proposal]]) -> str:
-    """The commented pipeline.toml text for the proposals."""
+def split_comment(comment: str) -> tuple[str, str]:
+    """(a short description for ``list``, the rest as a comment) of a proposal's comment.
+
+    "Build the image; skipped while ... unchanged." becomes ("Build the image",
+    "Skipped while ... unchanged.").
+    """
+    text = " ".join(comment.split())
+    head, sep, rest = text.partition("; ")
+    head = head.removesuffix(".")
+    return head, (rest[:1].upper() + rest[1:]) if sep else ""
+
+
+def build_task(project: ProjectScan) -> dict[str, Any] | None:
+    """The wheel/sdist task (``python -m build``) when pyproject.toml has a build system."""
+    import tomllib
+
+    try:
+        pyproject = tomllib.loads(project.read("pyproject.toml"))
+    except tomllib.TOMLDecodeError:
+        return None
+    if not isinstance(pyproject.get("build-system"), dict):
+        return None
+    code = ["src/"] if project.has_dir("src") else []
+    if not code:  # the packages at the top
+        code = sorted(
+            {
+                f.split("/")[0] + "/"
+                for f in project.files
+                if f.count("/") == 1 and f.endswith("/__init__.py")
+            }
+            - {"tests/", "test/"}
+        )
+    readme = [f for f in ("README.md", "README.rst", "README.txt") if project.has(f)]
+    return {
+        "description": "Build the wheel and the sdist into dist/",
+        "comment": "Needs the `build` package; skipped while the sources are unchanged.",
+        "run": "python -m build",
+        "sources": ["pyproject.toml", *readme, *code],
+        "outputs": ["dist/*"],
+        "deps": ["install"],
+    }
+
+
+def _proposal_table(kind: str, proposal: Proposal, names: set[str]) -> Any:
+    import tomlkit
+
+    table = tomlkit.table()
+    description, comment = split_comment(proposal.comment)
+    if description:
+        table.add("description", description)
+    if comment:
+        table.add(tomlkit.comment(comment))
+    table.add("uses", kind)
+    if proposal.with_:
+        table.add("with", _inline(proposal.with_))
+    deps = [d for d in proposal.deps if d in names]
+    if deps:
+        table.add("deps", deps)
+    return table
+
+
+def _run_table(task: dict[str, Any], names: set[str]) -> Any:
+    import tomlkit
+
+    table = tomlkit.table()
+    table.add("description", task["description"])
+    table.add(tomlkit.comment(task["comment"]))
+    for key in ("run", "sources", "outputs"):
+        table.add(key, task[key])
+    deps = [d for d in task["deps"] if d in names]
+    if deps:
+        table.add("deps", deps)
+    return table
+
+
+BUILD_ORDER = 70  # after the checks, before the image
+
+
+def render(
+    name: str, found: Iterable[tuple[str, Proposal]], project: ProjectScan | None = None
+) -> str:
+    """The pipeline.toml text for the proposals (and the build task ``project`` calls for)."""
     import tomlkit
 
     found = list(found)
     names = {p.task for _, p in found}
+    build = build_task(project) if project is not None and "build" not in names else None
     doc = tomlkit.document()
     doc.add(tomlkit.comment(f"pipeline.toml for {name}, written by `pipekit init`."))
     doc.add(tomlkit.comment("`pipekit run` runs the default task (all); `pipekit list` lists the"))
@@ -112,31 +192,32 @@ def render(name: str, found: Iterable[tuple[str, Proposal]]) -> str:
     doc.add("pipeline", settings)
     tasks = tomlkit.table(is_super_table=True)
     for kind, proposal in found:
-        table = tomlkit.table()
-        for line in proposal.comment.splitlines():
-            table.add(tomlkit.comment(line))
-        table.add("uses", kind)
-        if proposal.with_:
-            table.add("with", _inline(proposal.with_))
-        deps = [d for d in proposal.deps if d in names]
-        if deps:
-            table.add("deps", deps)
-        tasks.add(proposal.task, table)
+        if build is not None and proposal.order > BUILD_ORDER:
+            tasks.add("build", _run_table(build, names))
+            build = None
+        tasks.add(proposal.task, _proposal_table(kind, proposal, names))
+    if build is not None:
+        tasks.add("build", _run_table(build, names))
+    tasks.add("all", _all_table(found))
+    doc.add("tasks", tasks)
+    return tomlkit.dumps(doc)
+
+
+def _all_table(found: list[tuple[str, Proposal]]) -> Any:
+    import tomlkit
+
     everything = tomlkit.table()
+    everything.add("description", "What CI runs")
     if found:
-        everything.add(tomlkit.comment("What CI runs: `pipekit run` with no task runs this one."))
-        everything.add("description", "What CI runs")
+        everything.add(tomlkit.comment("`pipekit run` with no task runs this one."))
         everything.add("deps", [p.task for _, p in found if p.in_all])
     else:
         everything.add(tomlkit.comment("Nothing to propose was found: replace this with your"))
         everything.add(
             tomlkit.comment('own tasks (run = "a shell command", or uses = a step kind).')
         )
-        everything.add("description", "What CI runs")
         everything.add("run", "echo 'Edit pipeline.toml: add your tasks'")
-    tasks.add("all", everything)
-    doc.add("tasks", tasks)
-    return tomlkit.dumps(doc)
+    return everything
 
 
 def _inline(values: dict[str, Any]) -> Any:

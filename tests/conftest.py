@@ -1,4 +1,5 @@
-"""Shared, generic fixtures: a throw-away project folder and the real `pipekit` CLI run in it.
+"""The core suite's fixtures: pipekit.testing's project (the harness plugin authors get), and
+helpers for processes, terminals and throw-away virtual environments.
 
 Everything here is additive: other test modules keep their own helpers_*.py modules.
 """
@@ -16,114 +17,30 @@ from pathlib import Path
 
 import pytest
 
-import pipekit.testing
-
-PYTHON = sys.executable
-PIPEKIT = [PYTHON, "-m", "pipekit"]
-
-# Variables that would change how pipekit renders or caches, taken out of every run.
-_SCRUB = ("NO_COLOR", "FORCE_COLOR", "PIPEKIT_NO_CACHE", "PIPEKIT_DISABLE_PLUGINS", "TERM")
-
-
-class Result(pipekit.testing.Result):
-    """The result plugin authors get from ``pipekit.testing``; ``code`` is its exit status."""
-
-    __slots__ = ()
-
-    @property
-    def code(self) -> int:
-        return self.exit_code
-
-
-class Project:
-    """A pipeline folder under tmp_path, with the real CLI run in it as a subprocess."""
-
-    def __init__(self, root: Path, cache: Path) -> None:
-        self.root = root
-        self.cache = cache
-
-    def write(self, name: str, text: str | bytes) -> Path:
-        path = self.root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text)
-        return path
-
-    def read(self, name: str) -> str:
-        return (self.root / name).read_text()
-
-    def path(self, name: str) -> Path:
-        return self.root / name
-
-    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUB}
-        env["PIPEKIT_CACHE_DIR"] = str(self.cache)
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
-        if extra:
-            env.update(extra)
-        return env
-
-    def argv(self, *args: str) -> list[str]:
-        return [*PIPEKIT, *args]
-
-    def run(
-        self,
-        *args: str,
-        env: Mapping[str, str] | None = None,
-        timeout: float = 60,
-        cwd: Path | None = None,
-    ) -> Result:
-        """Run ``pipekit ARGS`` to the end; output decoded, stdin /dev/null."""
-        proc = subprocess.run(
-            self.argv(*args),
-            cwd=cwd or self.root,
-            env=self.env(env),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            timeout=timeout,
-        )
-        return Result(
-            list(args),
-            proc.returncode,
-            proc.stdout.decode("utf-8", "replace"),
-            proc.stderr.decode("utf-8", "replace"),
-        )
-
-    def start(
-        self, *args: str, env: Mapping[str, str] | None = None, **kw: object
-    ) -> subprocess.Popen[bytes]:
-        """Start ``pipekit ARGS`` in the background (stdout/stderr piped)."""
-        return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
-            self.argv(*args),
-            cwd=self.root,
-            env=self.env(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            **kw,
-        )
-
-    def snapshot(self, under: str = ".") -> dict[str, tuple[int, int, bytes]]:
-        """Every file and folder under ``under``: (mode, mtime_ns, content) — to prove no writes."""
-        out: dict[str, tuple[int, int, bytes]] = {}
-        base = self.root / under
-        for dirpath, dirnames, filenames in os.walk(base):
-            for name in dirnames + filenames:
-                p = Path(dirpath) / name
-                st = p.lstat()
-                data = p.read_bytes() if p.is_file() else b""
-                out[str(p.relative_to(self.root))] = (st.st_mode, st.st_mtime_ns, data)
-        return out
+from pipekit.testing import Project
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
-    """An empty project folder; its pipekit runs use a private pipeline cache."""
-    root = tmp_path / "proj"
-    root.mkdir()
-    return Project(root, tmp_path / "cache")
+def project(pipekit_project: Callable[..., Project]) -> Project:
+    """An empty project (pipekit.testing's ``pipekit_project()``). The core suite tests
+    pipekit's own colour rules, so its commands start without ``NO_COLOR``."""
+    return pipekit_project(env={"NO_COLOR": None})
+
+
+def venv_over(path: Path, python: str = sys.executable) -> Path:
+    """A new virtual environment at ``path``, with its own pip, that also sees the packages
+    of ``python``'s environment: a test may let pip install into it, never into that one."""
+    subprocess.run([python, "-m", "venv", str(path)], check=True, capture_output=True)
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    (own,) = (path / "lib").glob("python*/site-packages")
+    # addsitedir, not a plain path: the editable installs there are .pth files themselves
+    (own / "_see_outer_env.pth").write_text(f"import site; site.addsitedir({site!r})\n")
+    return path
 
 
 def wait_for(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -11,6 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pipekit.testing import clean_environ
+
 BIN = Path(sys.executable).parent
 PIPEKIT = str(BIN / "pipekit")
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,16 +19,8 @@ EXAMPLES = ROOT / "examples"
 
 
 def base_env(**extra: str) -> dict[str, str]:
-    """A clean environment: the venv first on PATH, no colour, no cache surprises."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("PIPEKIT_TEST_", "MAKE", "MFLAGS")) and k != "FORCE_COLOR"
-    }
-    env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
-    env["NO_COLOR"] = "1"
-    env.update(extra)
-    return env
+    """pipekit.testing's clean environment (this venv first on PATH, no colour), plus ``extra``."""
+    return clean_environ(extra)
 
 
 def run(
@@ -128,10 +121,17 @@ def load_workflow(path: Path) -> dict[str, Any]:
     return doc
 
 
-def assert_zizmor_clean(paths: list[Path]) -> None:
-    """zizmor, offline, finds nothing in any of the workflows."""
+def assert_zizmor_clean(paths: list[Path], *, persona: str = "pedantic") -> None:
+    """zizmor, offline (and pedantic unless told otherwise), finds nothing in the workflows."""
     result = subprocess.run(
-        [str(BIN / "zizmor"), "--offline", "--no-progress", *map(str, paths)],
+        [
+            str(BIN / "zizmor"),
+            "--offline",
+            "--persona",
+            persona,
+            "--no-progress",
+            *map(str, paths),
+        ],
         capture_output=True,
         text=True,
         timeout=120,

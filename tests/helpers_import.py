@@ -50,13 +50,10 @@ class Twins:
         return self.project.run(*args)
 
     def make(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = self.project.environ()
-        for name in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
-            env.pop(name, None)
         return subprocess.run(
             ["make", *args],
             cwd=self.make_dir,
-            env=env,
+            env=self.project.environ(),
             capture_output=True,
             text=True,
             timeout=300,

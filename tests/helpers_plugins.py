@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -84,3 +85,49 @@ def commands(stdout: str) -> dict[str, list[str]]:
         elif line.startswith("    $ ") and current is not None:
             out[current].append(line[len("    $ ") :])
     return out
+
+
+# -- real plugin packages, pip-installed into throw-away venvs ------------------------------
+UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
+PACKAGE_PYPROJECT = """\
+[build-system]
+requires = ["hatchling>=1.21"]
+build-backend = "hatchling.build"
+
+[project]
+name = "{dist}"
+version = "{version}"
+
+[project.entry-points.pipekit]
+{name} = "{module}"
+
+[tool.hatch.build.targets.wheel]
+packages = ["{module}"]
+"""
+
+
+def uv(*args: str) -> None:
+    """Run uv (the venv's, else PATH's), failing loudly."""
+    subprocess.run([UV, *args], check=True, capture_output=True, text=True, timeout=600)
+
+
+def make_venv(path: Path, *install: str) -> str:
+    """A fresh venv at ``path`` with pipekit (from this tree, not editable) and ``install``;
+    its python."""
+    uv("venv", "-q", "--python", sys.executable, str(path))
+    python = str(path / "bin" / "python")
+    uv("pip", "install", "-q", "--python", python, str(ROOT), *install)
+    return python
+
+
+def plugin_package(where: Path, dist: str, version: str, name: str, code: str) -> Path:
+    """The source of a one-module plugin distribution ``dist`` whose entry point ``name``
+    is the module ``code``; its folder, for ``uv pip install``."""
+    module = dist.replace("-", "_")
+    source = where / f"{dist}-{version}"
+    (source / module).mkdir(parents=True)
+    (source / "pyproject.toml").write_text(
+        PACKAGE_PYPROJECT.format(dist=dist, version=version, name=name, module=module)
+    )
+    (source / module / "__init__.py").write_text(code)
+    return source

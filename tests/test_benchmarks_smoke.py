@@ -31,12 +31,14 @@ def test_small_benchmark_prints_the_tables_and_every_correctness_check_passes(
         "### start-up: `TOOL noop`",
         "### dag, N = 100 (changing src/0.txt reruns 2 tasks, a chain)",
         "### wide",
+        "### emit: `pipekit emit makefile|github` of the dag pipeline (all tasks in CI)",
         "### correctness (outside the timings)",
         "### issue 3 targets",
     ):
         assert heading in out
     assert "| pipekit ÷ make |" in out
     assert "**FAILED**" not in out
+    assert "| 100 | " in out.split("### emit:")[1]  # both emitters timed at N = 100
 
     data = json.loads(results.read_text())
     tools = {"make", "pipekit"} | ({"ninja"} if "ninja" in data["meta"]["versions"] else set())

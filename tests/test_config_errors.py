@@ -6,7 +6,8 @@ import os
 import shutil
 
 import pytest
-from conftest import Project
+
+from pipekit.testing import Project
 
 # (id, pipeline.toml text, the exact stderr of `pipekit check`)
 CASES = [
@@ -19,13 +20,14 @@ CASES = [
     (
         "toml-syntax-table-twice",
         '[tasks.a]\nrun = "x"\n[tasks.a]\nrun = "y"\n',
-        "pipeline.toml:3:9: invalid TOML: cannot declare [tasks.a] twice\n"
+        "pipeline.toml:3:9: invalid TOML: cannot declare [tasks.a] twice "
+        "(first declared at line 1)\n"
         '  hint: see https://toml.io for the syntax; strings need quotes, e.g. run = "make"\n',
     ),
     (
         "toml-syntax-key-twice",
         '[tasks.a]\nrun = "x"\nrun = "y"\n',
-        "pipeline.toml:3:10: invalid TOML: cannot overwrite a value\n"
+        "pipeline.toml:3:10: invalid TOML: cannot overwrite a value (first set at line 2)\n"
         '  hint: see https://toml.io for the syntax; strings need quotes, e.g. run = "make"\n',
     ),
     (
@@ -135,7 +137,7 @@ CASES = [
         '[tasks.a]\nrun = "x"\nfoo = 1\n',
         "pipeline.toml:3:1: unknown key 'foo' in task 'a'\n"
         "  hint: known keys: run, uses, with, deps, sources, outputs, env, cwd, timeout, "
-        "description\n",
+        "description, serial\n",
     ),
     (
         "unknown-task-key-inline",
@@ -327,7 +329,7 @@ def test_bad_pipeline_is_exit_2_with_pinned_message(
 ) -> None:
     project.write("pipeline.toml", text)
     result = project.run("check")
-    assert result.code == 2, result
+    assert result.exit_code == 2, result
     assert result.stdout == ""
     assert result.stderr == expected
     assert "Traceback" not in result.output
@@ -337,7 +339,7 @@ def test_run_reports_the_same_error_as_check(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.a]\nrun = "x"\ndep = ["b"]\n')
     for command in ("run", "list", "graph", "explain a", "run -n"):
         result = project.run(*command.split())
-        assert result.code == 2, result
+        assert result.exit_code == 2, result
         assert result.stderr == (
             "pipeline.toml:3:1: unknown key 'dep' in task 'a'; did you mean 'deps'?\n"
         ), command
@@ -346,16 +348,16 @@ def test_run_reports_the_same_error_as_check(project: Project) -> None:
 def test_error_path_is_shown_relative_to_where_pipekit_runs(project: Project) -> None:
     project.write("sub/pipeline.toml", "[tasks.a]\nrun = 1\n")
     result = project.run("-C", "sub", "check")
-    assert result.code == 2
+    assert result.exit_code == 2
     assert result.stderr.startswith("sub/pipeline.toml:2:1: 'run' in task 'a' must be")
-    deeper = project.run("check", cwd=project.path("sub"))
+    deeper = project.run("check", cwd=(project.path / "sub"))
     assert deeper.stderr.startswith("pipeline.toml:2:1: ")
 
 
 def test_not_utf8(project: Project) -> None:
     project.write("pipeline.toml", b'[tasks.a]\nrun = "\xff"\n')
     result = project.run("check")
-    assert (result.code, result.stderr) == (
+    assert (result.exit_code, result.stderr) == (
         2,
         "pipeline.toml:2: is not UTF-8 text\n  hint: save the file as UTF-8\n",
     )
@@ -363,16 +365,16 @@ def test_not_utf8(project: Project) -> None:
 
 def test_no_pipeline_anywhere(project: Project) -> None:
     result = project.run("run")
-    assert result.code == 2
+    assert result.exit_code == 2
     assert result.stderr == (
-        f"pipekit: no pipeline.toml in this folder ({project.root}) or any folder above it\n"
+        f"pipekit: no pipeline.toml in this folder ({project.path}) or any folder above it\n"
         "  hint: run `pipekit init` to write one, or pass -f FILE / -C DIR\n"
     )
 
 
 def test_dash_f_to_a_missing_file(project: Project) -> None:
     result = project.run("-f", "nope.toml", "run")
-    assert result.code == 2
+    assert result.exit_code == 2
     assert result.stderr == (
         "nope.toml: no such file\n"
         "  hint: check the path given to -f, or run `pipekit init` to create a pipeline.toml\n"
@@ -380,9 +382,9 @@ def test_dash_f_to_a_missing_file(project: Project) -> None:
 
 
 def test_dash_f_to_a_folder(project: Project) -> None:
-    project.path("conf.toml").mkdir()
+    (project.path / "conf.toml").mkdir()
     result = project.run("-f", "conf.toml", "check")
-    assert (result.code, result.stderr) == (
+    assert (result.exit_code, result.stderr) == (
         2,
         "conf.toml: is a folder, not a file\n  hint: pass -f path/to/pipeline.toml\n",
     )
@@ -390,7 +392,7 @@ def test_dash_f_to_a_folder(project: Project) -> None:
 
 def test_dash_big_c_to_a_missing_folder(project: Project) -> None:
     result = project.run("-C", "nowhere", "run")
-    assert (result.code, result.stderr) == (
+    assert (result.exit_code, result.stderr) == (
         2,
         "nowhere: no such folder\n  hint: check the path given to -C\n",
     )
@@ -399,7 +401,7 @@ def test_dash_big_c_to_a_missing_folder(project: Project) -> None:
 def test_dash_f_picks_another_file(project: Project) -> None:
     project.write("other.toml", '[tasks.a]\nrun = "echo from-other"\n')
     result = project.run("-f", "other.toml", "run", "a")
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert "[a] from-other\n" in result.stdout
 
 
@@ -416,8 +418,8 @@ def test_unreadable_file(project: Project) -> None:
 
         proc = subprocess.run(
             [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}", *project.argv("check")],
-            cwd=project.root,
-            env=project.env(),
+            cwd=project.path,
+            env=project.environ(),
             capture_output=True,
             text=True,
             timeout=30,
@@ -425,7 +427,7 @@ def test_unreadable_file(project: Project) -> None:
         code, stderr = proc.returncode, proc.stderr
     else:
         result = project.run("check")
-        code, stderr = result.code, result.stderr
+        code, stderr = result.exit_code, result.stderr
     assert (code, stderr) == (
         2,
         "pipeline.toml: cannot read: Permission denied\n  hint: check the file's permissions\n",
@@ -436,7 +438,7 @@ def test_bom_and_crlf_file_is_accepted_and_runs(project: Project) -> None:
     text = '[tasks.a]\nrun = "echo bom-ok"\n[tasks.b]\nrun = "echo crlf-ok"\ndeps = ["a"]\n'
     project.write("pipeline.toml", b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode())
     result = project.run("run", "b")
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert "[a] bom-ok\n" in result.stdout
     assert "[b] crlf-ok\n" in result.stdout  # no stray \r from the CRLF
 
@@ -446,7 +448,7 @@ def test_bom_or_crlf_file_errors_keep_their_position(project: Project, prefix: b
     text = '[tasks.a]\r\nrun = "x"\r\ntimeout = "1"\r\n'
     project.write("pipeline.toml", prefix + text.encode())
     result = project.run("check")
-    assert (result.code, result.stderr) == (
+    assert (result.exit_code, result.stderr) == (
         2,
         "pipeline.toml:3:1: 'timeout' in task 'a' must be a number of seconds, not a string\n"
         "  hint: for example: timeout = 600\n",
@@ -456,12 +458,12 @@ def test_bom_or_crlf_file_errors_keep_their_position(project: Project, prefix: b
 def test_unknown_task_on_the_command_line(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.all]\nrun = "x"\n[tasks.b]\nrun = "x"\n')
     near = project.run("run", "al")
-    assert (near.code, near.stderr) == (
+    assert (near.exit_code, near.stderr) == (
         2,
         "pipekit: error: no task named 'al'; did you mean 'all'?\n",
     )
     far = project.run("explain", "zzz")
-    assert (far.code, far.stderr) == (
+    assert (far.exit_code, far.stderr) == (
         2,
         "pipekit: error: no task named 'zzz'\n  hint: run `pipekit list` to see the tasks\n",
     )
@@ -470,7 +472,7 @@ def test_unknown_task_on_the_command_line(project: Project) -> None:
 def test_bad_jobs_value_is_a_usage_error(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.a]\nrun = "x"\n')
     zero = project.run("run", "-j", "0")
-    assert zero.code == 2
+    assert zero.exit_code == 2
     assert zero.stderr.endswith("pipekit run: error: argument -j/--jobs: -j wants at least 1\n")
     word = project.run("run", "-j", "many")
     assert word.stderr.endswith(
@@ -480,9 +482,9 @@ def test_bad_jobs_value_is_a_usage_error(project: Project) -> None:
 
 def test_a_fixed_file_is_read_again_not_served_from_the_cache(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.a]\nrun = "echo one"\n')
-    assert project.run("run").code == 0
+    assert project.run("run").exit_code == 0
     project.write("pipeline.toml", "[tasks.a]\nrun = 1\n")
-    assert project.run("run").code == 2
+    assert project.run("run").exit_code == 2
     project.write("pipeline.toml", '[tasks.a]\nrun = "echo two"\n')
     result = project.run("run")
-    assert result.code == 0 and "[a] two\n" in result.stdout, result
+    assert result.exit_code == 0 and "[a] two\n" in result.stdout, result

@@ -67,7 +67,7 @@ def test_no_docker_sdk(pipekit_project, docker_names, tmp_path):
     project.run("run", "hello").assert_ok()  # a pipeline without these steps runs without it
     result = project.run("run", "image").assert_failed()
     assert (
-        "[image] the docker Python SDK is not installed: pip install 'pipekit[docker]'\n"
+        "[image] the docker Python SDK is not installed: pip install 'pipekit-runner[docker]'\n"
         "[image] FAILED: exited with status 2"
     ) in result.stdout
 

@@ -138,7 +138,7 @@ def test_unknown_ci_task_is_an_error(project: Path) -> None:
     result = pipekit(project, "emit", "github")
     assert result.returncode == 2
     assert result.stderr == (
-        "pipekit: error: [ci]: 'tasks' names unknown task 'helo'; did you mean 'hello'?\n"
+        "pipeline.toml:9:1: [ci]: 'tasks' names unknown task 'helo'; did you mean 'hello'?\n"
         "  hint: tasks: hello, all\n"
     )
 

@@ -113,8 +113,18 @@ def workflows(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return out
 
 
+#: pipelines whose commands hold a literal ``${{ github.event... }}`` on purpose. The emitter
+#: writes it as the constant expression ``${{ '${{' }}``, which the pedantic persona still
+#: reports (help level, "may expand"): it cannot tell a string literal from a context. Those
+#: two are checked with zizmor's regular persona; every other workflow with the pedantic one.
+INJECTION_CASES = {"inject", "single"}
+
+
 def test_zizmor_finds_nothing(workflows: dict[str, Path]) -> None:
-    assert_zizmor_clean(list(workflows.values()))
+    assert_zizmor_clean([p for n, p in workflows.items() if n not in INJECTION_CASES])
+    assert_zizmor_clean(
+        [p for n, p in workflows.items() if n in INJECTION_CASES], persona="regular"
+    )
 
 
 def test_workflows_match_githubs_schema(workflows: dict[str, Path]) -> None:
@@ -246,15 +256,18 @@ def test_outputs_reach_dependent_jobs_as_artifacts(workflows: dict[str, Path]) -
     doc = load_workflow(workflows["matrix"])
     build, many = doc["jobs"]["build"], doc["jobs"]["many"]
     assert many["needs"] == ["build"]
-    artifact = "pipekit-build-py${{ matrix.python-version }}"
+    # no task here installs anything, so no job depends on the Python version: one run each,
+    # with the newest version of [ci] python_versions
+    artifact = "pipekit-build"
     upload = [s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-")]
     download = [s for s in many["steps"] if s.get("uses", "").startswith("actions/download-")]
     assert [s["with"]["name"] for s in upload] == [artifact]
     assert [s["with"]["name"] for s in download] == [artifact]
-    pack = next(s["run"] for s in build["steps"] if s["name"] == "Pack the outputs of build")
-    assert pack.endswith("-- build/all.txt")
+    pack = next(s["run"] for s in build["steps"] if s["name"].startswith("Pack the outputs"))
+    assert pack.startswith("shopt -s globstar\nfind build/all.txt | ")
     for job in (build, many):
-        assert job["strategy"]["matrix"] == {"python-version": ["3.11", "3.12"]}
+        assert "strategy" not in job
+        assert job["steps"][1]["with"]["python-version"] == "3.12"
     assert doc["on"] == {
         "push": {"branches": ["main", "release/**"]},
         "schedule": [{"cron": "0 6 * * 1"}],

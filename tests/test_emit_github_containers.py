@@ -1,4 +1,4 @@
-"""Container tasks in the emitted workflow: built and used in one job, pipekit[docker]
+"""Container tasks in the emitted workflow: built and used in one job, pipekit-runner[docker]
 installed, registry logins with pinned actions and only the permissions they need; and the
 service example's committed Makefile run by real GNU make against the real engine."""
 
@@ -25,7 +25,7 @@ from tests.helpers_emit import (
 )
 
 SERVICE = EXAMPLES / "service"
-INSTALL_PIPEKIT = f"python -m pip install 'pipekit[docker]=={__version__}'"
+INSTALL_PIPEKIT = f"python -m pip install 'pipekit-runner[docker]=={__version__}'"
 
 GHCR = """
 [pipeline]
@@ -81,7 +81,7 @@ deps = ["push", "notes"]
 default = "all"
 
 [ci]
-pipekit_requirement = "pipekit[docker] @ git+https://github.com/acme/pipekit@v0.1.0"
+pipekit_requirement = "pipekit-runner[docker] @ git+https://github.com/acme/pipekit@v0.1.0"
 """
 
 BAD_RENDERING = """
@@ -259,7 +259,7 @@ def test_other_registry_logs_in_with_the_named_secrets(workflows: dict[str, Path
     }
     install = next(s for s in push["steps"] if s["name"] == "Install pipekit")
     assert install["run"] == (
-        "python -m pip install 'pipekit[docker] @ git+https://github.com/acme/pipekit@v0.1.0'"
+        "python -m pip install 'pipekit-runner[docker] @ git+https://github.com/acme/pipekit@v0.1.0'"
     )
 
 
@@ -295,7 +295,7 @@ def test_single_job_layout_grants_what_its_tasks_need(tmp_path: Path) -> None:
         (
             '"echo hi"',
             "is 'echo hi', not a list of step mappings "
-            "or a mapping with steps, permissions, result_on_runner",
+            "or a mapping with steps, permissions, result_on_runner, publishes",
         ),
     ],
 )
@@ -312,7 +312,7 @@ def test_a_broken_plugin_rendering_is_a_clear_error(
     result = pipekit(folder, "emit", "github")
     assert result.returncode == 2, result.stderr
     assert result.stderr == (
-        "pipekit: error: task 't': a plugin's pipekit_emit_task rendering for the github "
+        "pipeline.toml:3:1: task 't': a plugin's pipekit_emit_task rendering for the github "
         f"emitter {message}\n"
         "  hint: this is a bug in the plugin that renders this task; report it to its authors\n"
     )
@@ -365,7 +365,7 @@ def test_bad_pipekit_requirement_is_a_positioned_error(tmp_path: Path) -> None:
     assert result.stderr == (
         "pipeline.toml:4:1: [ci]: bad options for emitter 'github' ([ci]): "
         "pipekit_requirement ' pipekit' must be one pip requirement without surrounding "
-        'spaces, e.g. "pipekit[docker]>=0.1"\n'
+        'spaces, e.g. "pipekit-runner[docker]>=0.1"\n'
     )
 
 

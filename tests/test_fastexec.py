@@ -64,7 +64,7 @@ def test_plan_accepts_the_case(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_same_as_bash(project, tmp_path: Path, name: str) -> None:  # type: ignore[no-untyped-def]
     command = CASES[name]
-    _setup(project.root)
+    _setup(project.path)
     project.write("pipeline.toml", f"[tasks.t]\nrun = {json.dumps(command)}\n")
     result = project.run("run", "t", "--color", "never")
     got = [
@@ -77,7 +77,7 @@ def test_same_as_bash(project, tmp_path: Path, name: str) -> None:  # type: igno
 
     ref_dir = tmp_path / "ref"
     _setup(ref_dir)
-    env = project.env()
+    env = project.environ()
     ref = subprocess.run(
         ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", command],
         cwd=ref_dir,
@@ -87,11 +87,11 @@ def test_same_as_bash(project, tmp_path: Path, name: str) -> None:  # type: igno
         stderr=subprocess.STDOUT,
     )
     expected = ref.stdout.decode()
-    expected = expected.replace(str(ref_dir), str(project.root))
+    expected = expected.replace(str(ref_dir), str(project.path))
     assert _normalise("\n".join(got), command) == _normalise(expected, command)
-    assert (result.code == 0) == (ref.returncode == 0)
-    assert _files(project.root) == {
-        k: v.replace(str(ref_dir).encode(), str(project.root).encode())
+    assert (result.exit_code == 0) == (ref.returncode == 0)
+    assert _files(project.path) == {
+        k: v.replace(str(ref_dir).encode(), str(project.path).encode())
         for k, v in _files(ref_dir).items()
     }
 
@@ -117,5 +117,5 @@ def test_things_bash_must_do_are_not_planned() -> None:
 def test_bash_env_sends_everything_through_bash(project) -> None:  # type: ignore[no-untyped-def]
     project.write("rc.sh", "echo sourced-by-bash\n")
     project.write("pipeline.toml", '[tasks.t]\nrun = "true"\n')
-    result = project.run("run", "t", env={"BASH_ENV": os.fspath(project.path("rc.sh"))})
+    result = project.run("run", "t", env={"BASH_ENV": os.fspath(project.path / "rc.sh")})
     assert "[t] sourced-by-bash" in result.stdout

@@ -70,13 +70,14 @@ def test_each_step_is_a_file_task_chained_by_its_inputs(pipeline: Any) -> None:
     tasks = pipeline.toml()["tasks"]
     assert tasks["all"] == {"description": "the whole pipeline", "deps": ["report.md"]}
     assert tasks["data-processed.csv"] == {
-        "run": "python scripts/process.py data/raw.csv data/processed.csv",
+        "run": "${PYTHON} scripts/process.py data/raw.csv data/processed.csv",
         "sources": ["data/raw.csv", "scripts/process.py"],
         "outputs": ["data/processed.csv"],
     }
     assert tasks["model.json"]["deps"] == ["data-processed.csv"]
     assert tasks["model.json"]["sources"] == ["data/processed.csv", "scripts/train.py"]
-    assert tasks["report.md"]["run"] == "python scripts/report.py model.json > report.md"
+    assert tasks["report.md"]["run"] == "${PYTHON} scripts/report.py model.json > report.md"
+    assert pipeline.toml()["env"] == {"PYTHON": "${PYTHON:-python}"}  # PYTHON ?= python
     assert "# file target 'data/processed.csv' (Makefile:7)" in pipeline.project.read(
         "pipeline.toml"
     )

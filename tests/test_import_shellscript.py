@@ -69,11 +69,10 @@ def test_sequence_note_only_where_bash_e_differs() -> None:
     assert "inside a pipe" in (shellscript.sequence_note("pytest | tee log") or "")
 
 
-def test_echo_with_escapes_is_noted() -> None:
-    assert shellscript.echo_note('echo "a\\tb"') == (
-        "`echo` with a backslash escape: /bin/sh (dash) expands it, bash prints it as is"
-    )
-    assert shellscript.echo_note('printf "a\\tb"') is None
+def test_echo_with_escapes_is_found() -> None:
+    assert shellscript.echo_escapes('echo "a\\tb"')
+    assert not shellscript.echo_escapes('printf "a\\tb"')
+    assert shellscript.echo_options('echo -e "a\\tb"')
 
 
 def test_task_names_are_valid_and_unique() -> None:

@@ -20,36 +20,39 @@ name = "project"
 default = "all"
 
 [tasks.install]
-# Install what the project needs; skipped while the requirement files are unchanged.
+description = "Install what the project needs"
+# Skipped while the requirement files are unchanged.
 uses = "install"
 
 [tasks.lint]
-# Lint the code with pylint.
+description = "Lint the code with pylint"
 uses = "lint"
 with = { tool = "pylint", args = ["--disable=R,C"], paths = ["hello.py"] }
 deps = ["install"]
 
 [tasks.test]
-# Run the tests with pytest.
+description = "Run the tests with pytest"
 uses = "test"
 with = { args = ["-vv"], paths = ["test_hello.py"] }
 deps = ["install"]
 
 [tasks.format]
-# Format the code with black (`pipekit run format`).
+description = "Reformat the code with black"
+# Not part of all (it changes files).
 uses = "format"
 with = { paths = ["*.py"] }
 deps = ["install"]
 
 [tasks.format-check]
-# Fail when a file is not formatted; changes nothing (what CI runs).
+description = "Check the formatting with black"
+# Changes nothing (what CI runs).
 uses = "format"
 with = { paths = ["*.py"], check = true }
 deps = ["install"]
 
 [tasks.all]
-# What CI runs: `pipekit run` with no task runs this one.
 description = "What CI runs"
+# `pipekit run` with no task runs this one.
 deps = ["install", "lint", "test", "format-check"]
 """
 

@@ -13,7 +13,7 @@ def test_plugins_lists_the_built_ins_with_version_and_origin(pipekit_project):
     result = pipekit_project(env=env()).run("plugins").assert_ok()
     for kind in BUILT_IN_STEP_KINDS:
         assert (
-            f"{kind}  (pipekit {VERSION}; entry point: pipekit_builtins.{kind})\n"
+            f"{kind}  (pipekit-runner {VERSION}; entry point: pipekit_builtins.{kind})\n"
             f"    step kinds: {kind}\n"
         ) in result.stdout
 
@@ -35,7 +35,7 @@ def test_plugins_json(pipekit_project):
         "name": "lint",
         "source": "entry point",
         "module": "pipekit_builtins.lint",
-        "distribution": "pipekit",
+        "distribution": "pipekit-runner",
         "version": VERSION,
         "disabled": False,
         "step_kinds": ["lint"],
@@ -80,7 +80,7 @@ def test_disabling_a_built_in(pipekit_project):
     assert {"install", "test", "format"} <= set(provided)
     listing = project.run("plugins", env=disable("lint")).stdout
     assert (
-        f"lint  (pipekit {VERSION}; entry point: pipekit_builtins.lint; "
+        f"lint  (pipekit-runner {VERSION}; entry point: pipekit_builtins.lint; "
         "disabled by PIPEKIT_DISABLE_PLUGINS)\n"
     ) in listing
 

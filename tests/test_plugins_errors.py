@@ -122,7 +122,7 @@ def test_duplicate_step_kind_names_both_plugins(pipekit_project):
     assert result.exit_code == 2
     assert result.stderr == (
         "pipekit: error: plugin 'broken' (broken.py) registered step kind 'lint' in "
-        "pipekit_register_step_kinds, but plugin 'lint' (pipekit "
+        "pipekit_register_step_kinds, but plugin 'lint' (pipekit-runner "
         + __import__("helpers_plugins").VERSION
         + ") already registered it\n"
         "  hint: uninstall one of them, or disable one with PIPEKIT_DISABLE_PLUGINS=lint "

@@ -14,12 +14,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers_plugins import ROOT, env
+from helpers_plugins import ROOT, env, plugin_package, uv
 
 pytestmark = pytest.mark.slow
 
 PACKAGE = ROOT / "examples" / "plugin-package"
-UV = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
 
 PIPELINE = """\
 [tasks.compile]
@@ -30,21 +29,6 @@ with = { paths = ["src"], exclude = "/skip me/" }
 deps = ["compile"]
 """
 
-BROKEN_PYPROJECT = """\
-[build-system]
-requires = ["hatchling>=1.21"]
-build-backend = "hatchling.build"
-
-[project]
-name = "pipekit-broken"
-version = "2.3.4"
-
-[project.entry-points.pipekit]
-broken = "pipekit_broken"
-
-[tool.hatch.build.targets.wheel]
-packages = ["pipekit_broken"]
-"""
 
 BROKEN_MODULE = """\
 from pipekit import hookimpl
@@ -54,10 +38,6 @@ from pipekit import hookimpl
 def pipekit_register_step_kinds(registry):
     raise RuntimeError("cannot reach the license server")
 """
-
-
-def uv(*args: str) -> None:
-    subprocess.run([UV, *args], check=True, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -139,10 +119,7 @@ def test_the_packages_own_tests_pass_with_pipekit_testing(venv):
 def test_broken_installed_plugin_names_its_distribution_and_version(
     venv, pipekit_project, tmp_path
 ):
-    source = tmp_path / "pipekit-broken"
-    (source / "pipekit_broken").mkdir(parents=True)
-    (source / "pyproject.toml").write_text(BROKEN_PYPROJECT)
-    (source / "pipekit_broken" / "__init__.py").write_text(BROKEN_MODULE)
+    source = plugin_package(tmp_path, "pipekit-broken", "2.3.4", "broken", BROKEN_MODULE)
     uv("pip", "install", "-q", "--python", python_of(venv), str(source))
     try:
         project = pipekit_project(
@@ -150,7 +127,10 @@ def test_broken_installed_plugin_names_its_distribution_and_version(
             python=python_of(venv),
             env=env(),
         )
-        result = project.run("run")
+        # A pipeline that uses none of its step kinds runs: the broken plugin blocks only
+        # the commands that need it, and `check` (which loads every plugin) is one of them.
+        project.run("run").assert_ok()
+        result = project.run("check")
         assert result.exit_code == 2
         assert result.stderr == (
             "pipekit: error: plugin 'broken' (pipekit-broken 2.3.4) raised RuntimeError in "
@@ -158,12 +138,20 @@ def test_broken_installed_plugin_names_its_distribution_and_version(
             "  hint: run with -v for the traceback; disable the plugin with "
             "PIPEKIT_DISABLE_PLUGINS=broken\n"
         )
-        verbose = project.run("-v", "run")
+        verbose = project.run("-v", "check")
         assert 'raise RuntimeError("cannot reach the license server")' in verbose.stderr
+        listing = project.run("plugins")
+        assert listing.exit_code == 2
+        assert (
+            "broken  (pipekit-broken 2.3.4; entry point: pipekit_broken)\n"
+            "    BROKEN: plugin 'broken' (pipekit-broken 2.3.4) raised RuntimeError in "
+            "pipekit_register_step_kinds: cannot reach the license server\n"
+        ) in listing.stdout
         disabled = dict(env())
         disabled["PIPEKIT_DISABLE_PLUGINS"] = ",".join(
             filter(None, [disabled.get("PIPEKIT_DISABLE_PLUGINS"), "pipekit-broken"])
         )
+        project.run("check", env=disabled).assert_ok()
         project.run("run", env=disabled).assert_ok()
     finally:
         uv("pip", "uninstall", "-q", "--python", python_of(venv), "pipekit-broken")
@@ -193,3 +181,43 @@ def test_uninstalled_plugin_gives_a_clear_error(venv, pipekit_project):
         assert "compileall" not in project.run("plugins").stdout
     finally:
         uv("pip", "install", "-q", "--python", python_of(venv), str(PACKAGE))
+
+
+TYPED_PLUGIN = '''\
+"""A plugin checked with mypy --strict against the installed pipekit."""
+
+from pipekit import Command, Registry, StepContext, StepKind, hookimpl, pinned_action
+
+
+class Deploy(StepKind):
+    name = "typed-deploy"
+
+    def expand(self, options: object, ctx: StepContext) -> list[Command]:
+        return [Command(["echo", pinned_action("actions/checkout"), ctx.task])]
+
+
+@hookimpl
+def pipekit_register_step_kinds(registry: Registry[StepKind]) -> None:
+    registry.add(Deploy())
+'''
+
+
+def test_plugins_type_check_against_the_installed_pipekit(venv, tmp_path):
+    (site,) = (venv / "lib").glob("python3.*/site-packages")
+    assert (site / "pipekit" / "py.typed").is_file()
+    args = ["--strict", "--python-executable", python_of(venv), "--cache-dir", str(tmp_path)]
+
+    def mypy(source: str) -> subprocess.CompletedProcess[str]:
+        (tmp_path / "typed_plugin.py").write_text(source)
+        return subprocess.run(
+            [sys.executable, "-m", "mypy", *args, "typed_plugin.py"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    proc = mypy(TYPED_PLUGIN)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = mypy(TYPED_PLUGIN.replace('pinned_action("actions/checkout")', "pinned_action(3)"))
+    assert 'Argument 1 to "pinned_action" has incompatible type "int"' in proc.stdout

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import Project, wait_gone
+from conftest import wait_gone
+
+from pipekit.testing import Project
 
 # A task body that logs "start NAME" and "end NAME" (with a pause between) to log.txt.
 # `>>` opens with O_APPEND: each short echo is one atomic write.
@@ -19,7 +21,7 @@ def marked(name: str, pause: float = 0.0, then: str = "") -> str:
 
 
 def events(project: Project) -> list[tuple[str, str]]:
-    path = project.path("log.txt")
+    path = project.path / "log.txt"
     if not path.exists():
         return []
     return [tuple(line.split()) for line in path.read_text().splitlines()]  # type: ignore[misc]
@@ -52,7 +54,7 @@ DIAMOND = (
 def test_each_task_runs_once_after_all_its_deps(project: Project) -> None:
     project.write("pipeline.toml", DIAMOND)
     result = project.run("run", "all", "-j", "4")
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     log = events(project)
     names = [n for what, n in log if what == "start"]
     assert sorted(names) == ["gen", "join", "left", "right"]  # once each
@@ -73,7 +75,7 @@ def test_jobs_bounds_how_many_tasks_run_at_once(project: Project, jobs: str, exp
     text += "[tasks.all]\ndeps = [" + ", ".join(f'"t{i}"' for i in range(6)) + "]\n"
     project.write("pipeline.toml", text)
     result = project.run("run", "all", "-j", jobs)
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     log = events(project)
     assert len(log) == 12
     assert max_parallel(log) == expected, log
@@ -87,7 +89,7 @@ def test_default_jobs_is_the_cpu_count(project: Project) -> None:
     text = "".join(f"[tasks.t{i}]\n" + marked(f"t{i}", 0.3) for i in range(n))
     text += "[tasks.all]\ndeps = [" + ", ".join(f'"t{i}"' for i in range(n)) + "]\n"
     project.write("pipeline.toml", text)
-    assert project.run("run", "all").code == 0
+    assert project.run("run", "all").exit_code == 0
     assert max_parallel(events(project)) == cpus
 
 
@@ -111,7 +113,7 @@ FAILING = (
 def test_fail_fast_starts_nothing_new_but_lets_running_tasks_finish(project: Project) -> None:
     project.write("pipeline.toml", FAILING)
     result = project.run("run", "all", "-j", "2")
-    assert result.code == 1, result
+    assert result.exit_code == 1, result
     log = events(project)
     assert len(log) == 4, log  # nothing else started after bad failed
     assert sorted(log[:2]) == [("start", "bad"), ("start", "long")], log
@@ -128,7 +130,7 @@ def test_fail_fast_starts_nothing_new_but_lets_running_tasks_finish(project: Pro
 def test_keep_going_runs_everything_independent_of_the_failure(project: Project) -> None:
     project.write("pipeline.toml", FAILING)
     result = project.run("run", "all", "-j", "2", "-k")
-    assert result.code == 1, result
+    assert result.exit_code == 1, result
     started = {n for w, n in events(project) if w == "start"}
     assert started == {"bad", "long", "other1", "other2"}
     assert re.search(r"^pipekit: 3 ran, 1 failed, 2 not run \(\d+ms\)$", result.stdout, re.M)
@@ -138,7 +140,7 @@ def test_keep_going_runs_everything_independent_of_the_failure(project: Project)
 def test_keep_going_with_one_job_still_runs_later_independent_tasks(project: Project) -> None:
     project.write("pipeline.toml", FAILING)
     result = project.run("run", "all", "-j", "1", "--keep-going")
-    assert result.code == 1
+    assert result.exit_code == 1
     started = [n for w, n in events(project) if w == "start"]
     assert started == ["bad", "long", "other1", "other2"]
 
@@ -153,7 +155,7 @@ def test_dry_run_prints_what_would_run_and_why_and_runs_nothing(project: Project
         '[tasks.use]\nrun = "touch ran-use"\ndeps = ["gen"]\n',
     )
     result = project.run("run", "-n", "use")
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert re.fullmatch(
         r"would run gen: never ran\n"
         r"    \$ echo gen > out.txt\n"
@@ -163,8 +165,8 @@ def test_dry_run_prints_what_would_run_and_why_and_runs_nothing(project: Project
         r"pipekit: 2 would run \(\d+ms\)\n",
         result.stdout,
     ), result.stdout
-    assert sorted(p.name for p in project.root.iterdir()) == ["in.txt", "pipeline.toml"]
-    assert project.run("run", "use").code == 0
+    assert sorted(p.name for p in project.path.iterdir()) == ["in.txt", "pipeline.toml"]
+    assert project.run("run", "use").exit_code == 0
     again = project.run("run", "--dry-run", "use")
     assert re.fullmatch(
         r"would run use: no sources or outputs: always runs\n"
@@ -182,11 +184,11 @@ def test_force_runs_up_to_date_tasks(project: Project) -> None:
         "pipeline.toml",
         '[tasks.gen]\nrun = "echo ran >> count.txt"\nsources = ["pipeline.toml"]\n',
     )
-    assert project.run("run", "gen").code == 0
+    assert project.run("run", "gen").exit_code == 0
     skipped = project.run("run", "gen")
     assert re.fullmatch(r"pipekit: nothing to do: 1 up to date \(\d+ms\)\n", skipped.stdout)
     forced = project.run("run", "--force", "gen")
-    assert forced.code == 0
+    assert forced.exit_code == 0
     assert project.read("count.txt") == "ran\nran\n"
     dry = project.run("run", "-n", "--force", "gen")
     assert dry.stdout.startswith("would run gen: --force\n"), dry.stdout
@@ -195,13 +197,13 @@ def test_force_runs_up_to_date_tasks(project: Project) -> None:
 def test_no_deps_runs_only_the_named_tasks(project: Project) -> None:
     project.write("pipeline.toml", DIAMOND)
     result = project.run("run", "--no-deps", "join", "left")
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert [n for w, n in events(project) if w == "start"] == ["left", "join"]
 
 
 def test_running_named_tasks_runs_their_deps_only(project: Project) -> None:
     project.write("pipeline.toml", DIAMOND)
-    assert project.run("run", "left").code == 0
+    assert project.run("run", "left").exit_code == 0
     assert [n for w, n in events(project) if w == "start"] == ["gen", "left"]
 
 
@@ -211,13 +213,13 @@ def test_no_task_named_runs_the_default(project: Project) -> None:
         '[pipeline]\ndefault = ["b", "c"]\n'
         "[tasks.a]\n" + marked("a") + "[tasks.b]\n" + marked("b") + "[tasks.c]\n" + marked("c"),
     )
-    assert project.run("run").code == 0
+    assert project.run("run").exit_code == 0
     assert sorted(n for w, n in events(project) if w == "start") == ["b", "c"]
 
 
 def test_without_default_the_first_task_runs(project: Project) -> None:
     project.write("pipeline.toml", "[tasks.z]\n" + marked("z") + "[tasks.a]\n" + marked("a"))
-    assert project.run("run").code == 0
+    assert project.run("run").exit_code == 0
     assert [n for w, n in events(project) if w == "start"] == ["z"]
 
 
@@ -233,31 +235,31 @@ def test_env_expands_from_the_caller(project: Project) -> None:
         'env = { OWN = "own-${GLOBAL}", LITERAL = "cost $$5" }\n',
     )
     result = project.run("run", "show", env={"CALLER_A": "aaa", "CALLER_EMPTY": ""})
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert "[show] g-aaa fallback dflt own-g-aaa cost $5 aaa\n" in result.stdout
 
 
 def test_cwd_is_relative_to_the_pipeline_folder(project: Project) -> None:
     project.write("sub/dir/marker.txt", "")
     project.write("pipeline.toml", '[tasks.where]\nrun = "pwd; ls"\ncwd = "sub/dir"\n')
-    (project.root / "elsewhere").mkdir()
-    result = project.run("run", "where", cwd=project.root / "elsewhere")
-    assert result.code == 0, result
-    assert f"[where] {project.root / 'sub' / 'dir'}\n" in result.stdout
+    (project.path / "elsewhere").mkdir()
+    result = project.run("run", "where", cwd=project.path / "elsewhere")
+    assert result.exit_code == 0, result
+    assert f"[where] {project.path / 'sub' / 'dir'}\n" in result.stdout
     assert "[where] marker.txt\n" in result.stdout
 
 
 def test_tasks_run_in_the_pipeline_folder_by_default(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.where]\nrun = "pwd"\n')
-    (project.root / "deep" / "er").mkdir(parents=True)
-    result = project.run("run", cwd=project.root / "deep" / "er")
-    assert f"[where] {project.root}\n" in result.stdout
+    (project.path / "deep" / "er").mkdir(parents=True)
+    result = project.run("run", cwd=project.path / "deep" / "er")
+    assert f"[where] {project.path}\n" in result.stdout
 
 
 def test_missing_cwd_is_reported_with_the_task(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.t]\nrun = "true"\ncwd = "nope"\n')
     result = project.run("run")
-    assert result.code == 1
+    assert result.exit_code == 1
     assert "[t] FAILED: cannot start: its cwd nope does not exist (" in result.stdout
     assert result.stderr == "pipekit: task t failed: cannot start: its cwd nope does not exist\n"
 
@@ -270,7 +272,7 @@ def test_timeout_kills_the_task_group_and_says_so(project: Project, marker: str)
         "timeout = 0.5\n",
     )
     result = project.run("run", timeout=20)
-    assert result.code == 1, result
+    assert result.exit_code == 1, result
     assert "[slow] started\n" in result.stdout
     assert re.search(r"^\[slow\] timed out after 0\.5s \(\d+ms\)$", result.stdout, re.M)
     assert result.stderr == "pipekit: task slow timed out after 0.5s\n  | started\n".replace(
@@ -288,7 +290,7 @@ def test_timeout_escalates_to_sigkill_for_a_task_ignoring_sigterm(
         f"[tasks.stubborn]\nrun = \"trap '' TERM; exec -a {marker} sleep 30\"\ntimeout = 0.3\n",
     )
     result = project.run("run", timeout=20)
-    assert result.code == 1
+    assert result.exit_code == 1
     assert "timed out after 0.3s" in result.stdout
     assert wait_gone(marker, timeout=2) == []
 
@@ -356,7 +358,7 @@ def test_failures_are_reported_plainly_with_the_task_name(
     project.write("script.sh", "#!/bin/sh\necho hi\n")  # not executable (mode 644)
     project.write("pipeline.toml", f"[tasks.t]\n{body}\n")
     result = project.run("run")
-    assert result.code == 1, result
+    assert result.exit_code == 1, result
     assert re.search(rf"^\[t\] {re.escape(line)} \(\d+ms\)$", result.stdout, re.M), result.stdout
     assert result.stderr == stderr
     assert "never" not in result.stdout.replace("$ echo never", "")
@@ -374,6 +376,6 @@ def test_a_task_that_only_groups_deps(project: Project) -> None:
         + '[tasks.g]\ndeps = ["a", "b"]\n',
     )
     result = project.run("run", "g")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert sorted(n for w, n in events(project) if w == "start") == ["a", "b"]
     assert "[g]" not in result.stdout

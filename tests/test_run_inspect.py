@@ -8,7 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Project
+
+from pipekit.testing import Project
 
 DAG = """\
 [pipeline]
@@ -48,7 +49,7 @@ def dag(project: Project) -> Project:
 
 def test_list(dag: Project) -> None:
     result = dag.run("list")
-    assert (result.code, result.stderr) == (0, "")
+    assert (result.exit_code, result.stderr) == (0, "")
     assert result.stdout == (
         "install      Install the tools\n"
         "lint\n"
@@ -60,7 +61,7 @@ def test_list(dag: Project) -> None:
 
 def test_list_json(dag: Project) -> None:
     result = dag.run("list", "--json")
-    assert result.code == 0
+    assert result.exit_code == 0
     tasks = json.loads(result.stdout)
     assert [t["name"] for t in tasks] == ["install", "lint", "test", "build.wheel", "all"]
     assert tasks[3] == {
@@ -78,7 +79,7 @@ def test_list_json(dag: Project) -> None:
 
 def test_graph_text(dag: Project) -> None:
     result = dag.run("graph")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert result.stdout == (
         "all\n"
         "├── build.wheel\n"
@@ -127,7 +128,7 @@ def test_graph_dot(dag: Project) -> None:
 
 def test_graph_unknown_task(dag: Project) -> None:
     result = dag.run("graph", "tset")
-    assert (result.code, result.stderr) == (
+    assert (result.exit_code, result.stderr) == (
         2,
         "pipekit: error: no task named 'tset'; did you mean 'test'?\n",
     )
@@ -135,13 +136,13 @@ def test_graph_unknown_task(dag: Project) -> None:
 
 def test_check(dag: Project) -> None:
     result = dag.run("check")
-    assert (result.code, result.stdout, result.stderr) == (
+    assert (result.exit_code, result.stdout, result.stderr) == (
         0,
         "pipeline.toml: ok (5 tasks, 0 plugin steps)\n",
         "",
     )
     assert dag.run("check", "-q").stdout == ""
-    assert not dag.path(".pipekit").exists()
+    assert not (dag.path / ".pipekit").exists()
 
 
 # -- explain: one pipeline, every reason -------------------------------------------------------
@@ -173,12 +174,12 @@ def gen(project: Project) -> Project:
 
 def test_explain_never_ran(gen: Project) -> None:
     result = gen.run("explain", "gen")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert result.stdout == "gen would run: never ran\n" + GEN_TAIL
 
 
 def test_explain_up_to_date(gen: Project) -> None:
-    assert gen.run("run", "use").code == 0
+    assert gen.run("run", "use").exit_code == 0
     assert gen.run("explain", "gen").stdout == (
         "gen is up to date: nothing it depends on changed since its last success\n" + GEN_TAIL
     )
@@ -193,7 +194,7 @@ def test_explain_up_to_date(gen: Project) -> None:
 
 
 def test_explain_source_changed(gen: Project) -> None:
-    assert gen.run("run", "use").code == 0
+    assert gen.run("run", "use").exit_code == 0
     gen.write("in.txt", "two\n")
     assert gen.run("explain", "gen").stdout == "gen would run: in.txt changed\n" + GEN_TAIL
     assert gen.run("explain", "use").stdout.startswith(
@@ -202,15 +203,15 @@ def test_explain_source_changed(gen: Project) -> None:
 
 
 def test_explain_output_missing(gen: Project) -> None:
-    assert gen.run("run", "gen").code == 0
-    gen.path("out.txt").unlink()
+    assert gen.run("run", "gen").exit_code == 0
+    (gen.path / "out.txt").unlink()
     assert gen.run("explain", "gen").stdout == (
         "gen would run: output out.txt missing\n" + GEN_TAIL
     )
 
 
 def test_explain_command_changed(gen: Project) -> None:
-    assert gen.run("run", "gen").code == 0
+    assert gen.run("run", "gen").exit_code == 0
     gen.write("pipeline.toml", GEN.replace("cp in.txt out.txt", "cp -v in.txt out.txt"))
     assert gen.run("explain", "gen").stdout == (
         "gen would run: command changed\n"
@@ -219,9 +220,9 @@ def test_explain_command_changed(gen: Project) -> None:
 
 
 def test_explain_dependency_re_ran(gen: Project) -> None:
-    assert gen.run("run", "use").code == 0
+    assert gen.run("run", "use").exit_code == 0
     gen.write("in.txt", "two\n")
-    assert gen.run("run", "gen").code == 0  # gen re-ran with new output; use did not
+    assert gen.run("run", "gen").exit_code == 0  # gen re-ran with new output; use did not
     assert gen.run("explain", "use").stdout == (
         "use would run: dependency gen re-ran\n"
         "because:\n"
@@ -245,13 +246,13 @@ def test_explain_a_task_without_sources(gen: Project) -> None:
 
 
 def test_explain_force(gen: Project) -> None:
-    assert gen.run("run", "gen").code == 0
+    assert gen.run("run", "gen").exit_code == 0
     assert gen.run("explain", "--force", "gen").stdout.startswith("gen would run: --force\n")
 
 
 def test_explain_needs_a_task(gen: Project) -> None:
     result = gen.run("explain")
-    assert result.code == 2
+    assert result.exit_code == 2
     assert result.stderr.endswith(
         "pipekit explain: error: the following arguments are required: TASK\n"
     )
@@ -262,26 +263,26 @@ def test_version(project: Project) -> None:
     from pipekit import __version__
 
     result = project.run("--version")
-    assert (result.code, result.stdout) == (0, f"pipekit {__version__}\n")
+    assert (result.exit_code, result.stdout) == (0, f"pipekit {__version__}\n")
 
 
 def test_python_dash_m_and_the_console_script_agree(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.t]\nrun = "echo via-$0"\n')
     module = project.run("run")
-    assert module.code == 0 and "[t] via-" in module.stdout
+    assert module.exit_code == 0 and "[t] via-" in module.stdout
     script = subprocess.run(
         [sys.executable.rsplit("/", 1)[0] + "/pipekit", "--version"],
         capture_output=True,
         text=True,
-        env=project.env(),
+        env=project.environ(),
         timeout=30,
     )
     assert script.stdout == project.run("--version").stdout
 
 
-def test_no_command_prints_help_and_exits_2(project: Project) -> None:
-    result = project.run()
-    assert result.code == 2
+def test_help_lists_the_commands(project: Project) -> None:
+    result = project.run("--help")  # bare `pipekit` runs the default task: test_first_hour_cli
+    assert result.exit_code == 0
     assert result.stdout.startswith("usage: pipekit ")
     for command in ("run", "list", "graph", "explain", "check"):
         assert f"    {command} " in result.stdout

@@ -11,7 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import Project, processes_matching, wait_for
+from conftest import processes_matching, wait_for
+
+from pipekit.testing import Project
 
 WARN_SNAPSHOT = (
     "pipekit: warning: .pipekit/state-v1 is damaged or from another pipekit version; "
@@ -37,7 +39,7 @@ def two_steps(marker: str) -> str:
 
 def would_run(project: Project, *tasks: str) -> list[str]:
     result = project.run("run", "-n", *tasks)
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     return re.findall(r"^would run (\S+):", result.stdout, re.M)
 
 
@@ -50,7 +52,7 @@ def two(project: Project, marker: str) -> Project:
 
 def interrupt_during_slow(project: Project, sig: int) -> tuple[int, str]:
     proc = project.start("run", "slow")
-    wait_for(lambda: project.path("slow.started").exists())
+    wait_for(lambda: (project.path / "slow.started").exists())
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=15)
     return proc.returncode, err.decode()
@@ -64,38 +66,38 @@ def test_kill_9_mid_task_keeps_finished_tasks_and_reruns_the_killed_one(
     # the orphaned task is this test's business, not the next run's
     for pid, _, _ in processes_matching(marker):
         os.kill(pid, signal.SIGKILL)
-    assert two.path(".pipekit/journal-v1").exists()  # no snapshot was folded: the journal
+    assert (two.path / ".pipekit/journal-v1").exists()  # no snapshot was folded: the journal
     assert would_run(two, "slow") == ["slow"]  # fast stayed recorded
     two.write("release", "")
     result = two.run("run", "slow")
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert "[fast]" not in result.stdout and "[slow] $ " in result.stdout
     assert result.stderr == ""
     assert would_run(two, "slow") == []
 
 
-@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, -2), (signal.SIGTERM, -15)])
 def test_interrupt_mid_task_never_records_it(two: Project, sig: int, code: int) -> None:
     got, err = interrupt_during_slow(two, sig)
     assert got == code, err
     assert "Traceback" not in err
     assert would_run(two, "slow") == ["slow"]
     two.write("release", "")
-    assert two.run("run", "slow").code == 0
+    assert two.run("run", "slow").exit_code == 0
     assert would_run(two, "slow") == []
 
 
 def test_a_recorded_task_interrupted_on_a_forced_rerun_is_forgotten(two: Project) -> None:
     two.write("release", "")
-    assert two.run("run", "slow").code == 0
+    assert two.run("run", "slow").exit_code == 0
     assert would_run(two, "slow") == []
-    two.path("release").unlink()
-    two.path("slow.started").unlink()
+    (two.path / "release").unlink()
+    (two.path / "slow.started").unlink()
     proc = two.start("run", "--force", "slow")
-    wait_for(lambda: two.path("slow.started").exists())
+    wait_for(lambda: (two.path / "slow.started").exists())
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=15)
-    assert proc.returncode == 130
+    assert proc.returncode == -signal.SIGINT  # died by it, after cleaning up
     # its sources did not change, but its outputs may be half written: it must run again
     dry = two.run("run", "-n", "slow")
     assert dry.stdout.startswith("would run slow: never ran\n"), dry.stdout
@@ -105,8 +107,8 @@ def test_a_recorded_task_interrupted_on_a_forced_rerun_is_forgotten(two: Project
 def completed_state(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.gen]\nrun = "echo ran >> runs.log"\nsources = ["in"]\n')
     project.write("in", "1\n")
-    assert project.run("run").code == 0
-    assert project.path(".pipekit/state-v1").exists()
+    assert project.run("run").exit_code == 0
+    assert (project.path / ".pipekit/state-v1").exists()
 
 
 def corrupt_flip(path: Path) -> None:
@@ -143,18 +145,18 @@ def test_a_damaged_snapshot_is_one_warning_and_treated_as_empty(
     project: Project, damage: object
 ) -> None:
     completed_state(project)
-    damage(project.path(".pipekit/state-v1"))  # type: ignore[operator]
+    damage(project.path / ".pipekit/state-v1")
     dry = project.run("run", "-n")
-    assert (dry.code, dry.stderr) == (0, WARN_SNAPSHOT)
+    assert (dry.exit_code, dry.stderr) == (0, WARN_SNAPSHOT)
     assert dry.stdout.startswith("would run gen: never ran\n")
     explain = project.run("explain", "gen")
-    assert (explain.code, explain.stderr) == (0, WARN_SNAPSHOT)
+    assert (explain.exit_code, explain.stderr) == (0, WARN_SNAPSHOT)
     result = project.run("run")
-    assert (result.code, result.stderr) == (0, WARN_SNAPSHOT)
+    assert (result.exit_code, result.stderr) == (0, WARN_SNAPSHOT)
     assert project.read("runs.log") == "ran\nran\n"
     # the state was rewritten: no warning any more, and the task is up to date
     again = project.run("run")
-    assert (again.code, again.stderr) == (0, "")
+    assert (again.exit_code, again.stderr) == (0, "")
     assert again.stdout.startswith("pipekit: nothing to do")
 
 
@@ -166,23 +168,23 @@ def journal_state(project: Project, marker: str) -> None:
     assert code == -signal.SIGKILL
     for pid, _, _ in processes_matching(marker):
         os.kill(pid, signal.SIGKILL)
-    project.path("slow.started").unlink()
+    (project.path / "slow.started").unlink()
     project.write("release", "")
-    assert project.path(".pipekit/journal-v1").stat().st_size > 0
+    assert (project.path / ".pipekit/journal-v1").stat().st_size > 0
 
 
 def test_a_corrupted_journal_is_one_warning_and_its_records_dropped(
     project: Project, marker: str
 ) -> None:
     journal_state(project, marker)
-    corrupt_flip(project.path(".pipekit/journal-v1"))
+    corrupt_flip(project.path / ".pipekit/journal-v1")
     dry = project.run("run", "-n", "slow")
     assert dry.stderr == WARN_JOURNAL
     assert re.findall(r"^would run (\S+):", dry.stdout, re.M) == ["fast", "slow"]
     result = project.run("run", "slow")
-    assert (result.code, result.stderr) == (0, WARN_JOURNAL)
+    assert (result.exit_code, result.stderr) == (0, WARN_JOURNAL)
     again = project.run("run", "slow")
-    assert (again.code, again.stderr) == (0, "")
+    assert (again.exit_code, again.stderr) == (0, "")
     assert again.stdout.startswith("pipekit: nothing to do")
 
 
@@ -190,7 +192,7 @@ def test_a_journal_cut_short_by_a_crash_drops_only_the_cut_record(
     project: Project, marker: str
 ) -> None:
     journal_state(project, marker)
-    path = project.path(".pipekit/journal-v1")
+    path = project.path / ".pipekit/journal-v1"
     path.write_bytes(path.read_bytes()[:-5])  # the last write did not complete
     dry = project.run("run", "-n", "slow")
     assert dry.stderr == ""  # a torn tail is what a crash leaves: not worth a warning
@@ -199,10 +201,10 @@ def test_a_journal_cut_short_by_a_crash_drops_only_the_cut_record(
 
 def test_garbage_journal_and_snapshot_together(project: Project, marker: str) -> None:
     journal_state(project, marker)
-    corrupt_garbage(project.path(".pipekit/journal-v1"))
+    corrupt_garbage(project.path / ".pipekit/journal-v1")
     project.write(".pipekit/state-v1", b"not a state file")
     result = project.run("run", "slow")
-    assert result.code == 0
+    assert result.exit_code == 0
     assert result.stderr == WARN_SNAPSHOT + WARN_JOURNAL
     assert "Traceback" not in result.output
     assert project.run("run", "slow").stdout.startswith("pipekit: nothing to do")
@@ -220,7 +222,7 @@ def test_a_full_disk_never_records_and_never_crashes(project: Project, tmp_path:
         pytest.skip(f"cannot mount a tiny tmpfs to fill: {mount.stderr.strip()}")
     try:
         log = tmp_path / "runs.log"
-        tiny = Project(disk, project.cache)
+        tiny = Project(disk, cache_dir=project.cache_dir)
         tiny.write("pipeline.toml", f'[tasks.gen]\nrun = "echo ran >> {log}"\nsources = ["in"]\n')
         tiny.write("in", "1\n")
         with open(disk / "filler", "wb", buffering=0) as f:
@@ -231,11 +233,11 @@ def test_a_full_disk_never_records_and_never_crashes(project: Project, tmp_path:
                 pass
         for expected in (1, 2):  # nothing can be recorded: it runs every time
             result = tiny.run("run")
-            assert result.code == 0, result
+            assert result.exit_code == 0, result
             assert "Traceback" not in result.output
             assert log.read_text().count("ran") == expected
         (disk / "filler").unlink()
-        assert tiny.run("run").code == 0
+        assert tiny.run("run").exit_code == 0
         assert log.read_text().count("ran") == 3
         assert tiny.run("run").stdout.startswith("pipekit: nothing to do")
     finally:
@@ -247,20 +249,20 @@ def test_a_folder_where_state_cannot_be_written_is_a_clear_error(project: Projec
     setpriv = shutil.which("setpriv")
     if os.geteuid() == 0 and setpriv is None:
         pytest.skip("running as root and setpriv (util-linux) is missing to drop DAC caps")
-    project.root.chmod(0o555)
+    project.path.chmod(0o555)
     try:
         caps = "-dac_override,-dac_read_search"
         prefix = [setpriv, f"--inh-caps={caps}", f"--bounding-set={caps}"] if setpriv else []
         proc = subprocess.run(
             [*prefix, *project.argv("run")],
-            cwd=project.root,
-            env=project.env(),
+            cwd=project.path,
+            env=project.environ(),
             capture_output=True,
             text=True,
             timeout=30,
         )
     finally:
-        project.root.chmod(0o755)
+        project.path.chmod(0o755)
     assert (proc.returncode, proc.stderr) == (
         2,
         "pipekit: error: cannot create .pipekit: Permission denied\n"
@@ -281,7 +283,7 @@ def test_two_runs_at_once_never_interleave(project: Project, marker: str) -> Non
     project.write("in", "1\n")
     project.write("in2", "1\n")
     one = project.start("run", "first")
-    wait_for(lambda: project.path("first.started").exists())
+    wait_for(lambda: (project.path / "first.started").exists())
     two = project.start("run", "second")
     err_two = b""
     assert two.stderr is not None
@@ -336,10 +338,10 @@ def test_reading_commands_never_write_state(
     )
     project.write("in", "1\n")
     if with_state:
-        assert project.run("run", "use").code == 0
+        assert project.run("run", "use").exit_code == 0
         project.write("in", "2\n")  # something to do, so nothing is trivially skipped
     before = project.snapshot()
     result = project.run(*args)
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     assert project.snapshot() == before
-    assert project.path(".pipekit").exists() == with_state
+    assert (project.path / ".pipekit").exists() == with_state

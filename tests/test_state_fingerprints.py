@@ -8,7 +8,7 @@ import re
 import shutil
 import subprocess
 
-from conftest import Project
+from pipekit.testing import Project
 
 GEN = """\
 [tasks.gen]
@@ -22,19 +22,19 @@ def setup(project: Project, text: str = GEN) -> Project:
     project.write("pipeline.toml", text)
     project.write("src/a.txt", "aaaa\n")
     project.write("src/b.txt", "bbbb\n")
-    assert project.run("run", "gen").code == 0
+    assert project.run("run", "gen").exit_code == 0
     assert runs(project) == 1
     return project
 
 
 def runs(project: Project, log: str = "runs.log") -> int:
-    path = project.path(log)
+    path = project.path / log
     return path.read_text().count("ran\n") if path.exists() else 0
 
 
 def skipped(project: Project, *tasks: str) -> bool:
     result = project.run("run", *tasks)
-    assert result.code == 0, result
+    assert result.exit_code == 0, result
     return bool(re.match(r"pipekit: nothing to do: ", result.stdout))
 
 
@@ -51,13 +51,13 @@ def test_nothing_changed_is_skipped(project: Project) -> None:
 
 def test_touch_without_a_content_change_is_still_up_to_date(project: Project) -> None:
     setup(project)
-    os.utime(project.path("src/a.txt"))  # a new mtime, the same content
+    os.utime(project.path / "src/a.txt")  # a new mtime, the same content
     assert skipped(project, "gen")
 
 
 def test_edit_with_a_preserved_mtime_is_seen(project: Project) -> None:
     setup(project)
-    path = project.path("src/a.txt")
+    path = project.path / "src/a.txt"
     before = path.stat()
     path.write_text("AAAA\n")  # same size
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # what `touch -r` does
@@ -70,7 +70,7 @@ def test_edit_with_a_preserved_mtime_is_seen(project: Project) -> None:
 def test_touch_dash_r_is_seen(project: Project) -> None:
     setup(project)
     project.write("src/a.txt", "zzzz\n")
-    subprocess.run(["touch", "-r", "src/b.txt", "src/a.txt"], cwd=project.root, check=True)
+    subprocess.run(["touch", "-r", "src/b.txt", "src/a.txt"], cwd=project.path, check=True)
     assert why(project) == "src/a.txt changed"
 
 
@@ -78,8 +78,8 @@ def test_cp_dash_p_of_an_older_file_is_seen(project: Project) -> None:
     setup(project)
     old = project.write("elsewhere/a.txt", "cccc\n")
     os.utime(old, (1_000_000_000, 1_000_000_000))  # 2001: older than the recorded file
-    subprocess.run(["cp", "-p", str(old), "src/a.txt"], cwd=project.root, check=True)
-    assert project.path("src/a.txt").stat().st_mtime == 1_000_000_000
+    subprocess.run(["cp", "-p", str(old), "src/a.txt"], cwd=project.path, check=True)
+    assert (project.path / "src/a.txt").stat().st_mtime == 1_000_000_000
     assert why(project) == "src/a.txt changed"
     assert not skipped(project, "gen")
     assert skipped(project, "gen")
@@ -87,7 +87,7 @@ def test_cp_dash_p_of_an_older_file_is_seen(project: Project) -> None:
 
 def test_utime_to_an_older_time_is_seen(project: Project) -> None:
     setup(project)
-    path = project.path("src/b.txt")
+    path = project.path / "src/b.txt"
     path.write_text("BBBB\n")
     os.utime(path, (0, 0))
     assert why(project) == "src/b.txt changed"
@@ -95,7 +95,7 @@ def test_utime_to_an_older_time_is_seen(project: Project) -> None:
 
 def test_output_deleted_by_hand_reruns(project: Project) -> None:
     setup(project)
-    project.path("out.txt").unlink()
+    (project.path / "out.txt").unlink()
     assert why(project) == "output out.txt missing"
     assert not skipped(project, "gen")
     assert project.read("out.txt") == "aaaa\nbbbb\n"
@@ -103,7 +103,7 @@ def test_output_deleted_by_hand_reruns(project: Project) -> None:
 
 def test_output_edited_by_hand_reruns(project: Project) -> None:
     setup(project)
-    path = project.path("out.txt")
+    path = project.path / "out.txt"
     before = path.stat()
     path.write_text("hand\nmade\n")
     os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
@@ -122,7 +122,7 @@ def test_a_new_file_matching_the_glob_reruns(project: Project) -> None:
 
 def test_a_removed_file_reruns(project: Project) -> None:
     setup(project)
-    project.path("src/b.txt").unlink()
+    (project.path / "src/b.txt").unlink()
     assert why(project) == "src/b.txt was removed"
     assert not skipped(project, "gen")
 
@@ -187,7 +187,7 @@ def test_caller_env_reaching_a_declared_variable_reruns(project: Project) -> Non
     text = GEN + 'env = { MODE = "${PK_TEST_MODE:-dev}" }\n'
     project.write("pipeline.toml", text)
     project.write("src/a.txt", "a\n")
-    assert project.run("run", "gen", env={"PK_TEST_MODE": "prod"}).code == 0
+    assert project.run("run", "gen", env={"PK_TEST_MODE": "prod"}).exit_code == 0
     assert project.run("run", "gen", env={"PK_TEST_MODE": "prod"}).stdout.startswith(
         "pipekit: nothing to do"
     )
@@ -212,13 +212,13 @@ def test_dependency_that_re_ran_with_new_output_reruns_the_dependent(project: Pr
         'deps = ["gen"]\noutputs = ["count.txt"]\n'
     )
     setup(project, text)
-    assert project.run("run", "use").code == 0
+    assert project.run("run", "use").exit_code == 0
     assert runs(project, "use.log") == 1
     assert skipped(project, "use")
     project.write("src/c.txt", "c\n")
-    assert project.run("run", "gen").code == 0  # only gen: use is now behind it
+    assert project.run("run", "gen").exit_code == 0  # only gen: use is now behind it
     assert why(project, "use") == "dependency gen re-ran"
-    assert project.run("run", "use").code == 0
+    assert project.run("run", "use").exit_code == 0
     assert runs(project, "use.log") == 2
 
 
@@ -227,8 +227,8 @@ def test_a_failed_task_is_never_recorded(project: Project) -> None:
     setup(project, text)
     project.write("src/fail", "")  # not a source: the glob is *.txt
     project.write("src/a.txt", "changed\n")
-    assert project.run("run", "gen").code == 1
-    project.path("src/fail").unlink()
+    assert project.run("run", "gen").exit_code == 1
+    (project.path / "src/fail").unlink()
     project.write("src/a.txt", "aaaa\n")  # back to the content of the last success
     # the failure forgot the old record: it runs again although the sources match it
     assert why(project) == "never ran"
@@ -239,15 +239,15 @@ def test_a_failed_task_is_never_recorded(project: Project) -> None:
 def test_a_task_without_sources_or_outputs_always_runs(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.t]\nrun = "echo ran >> runs.log"\n')
     for _ in range(2):
-        assert project.run("run").code == 0
+        assert project.run("run").exit_code == 0
     assert runs(project) == 2
 
 
 def test_deleting_the_state_folder_is_safe(project: Project) -> None:
     setup(project)
-    shutil.rmtree(project.path(".pipekit"))
+    shutil.rmtree(project.path / ".pipekit")
     result = project.run("run", "gen")
-    assert result.code == 0 and result.stderr == ""
+    assert result.exit_code == 0 and result.stderr == ""
     assert runs(project) == 2
     assert skipped(project, "gen")
 

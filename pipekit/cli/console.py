@@ -1,10 +1,10 @@
-"""Renders runner events: plain prefixed lines for logs and pipes, a live view on a terminal.
+"""The run as people see it: plain prefixed lines for logs and pipes, a live view on a terminal.
 
 Plain mode (not a TTY, or ``--color never`` is irrelevant here: colour is separate) writes
 whole lines only, each prefixed with its task's name, so parallel tasks never tear each
 other's lines; no ANSI codes unless colour is forced. The live view (rich, imported only on
 a terminal) shows the running tasks with their elapsed time and a progress count, then a
-summary table.
+summary table. Both are :class:`~pipekit.run.reporter.Reporter` implementations.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import time
 
 from pipekit import events
 from pipekit.run import signals
+from pipekit.run.reporter import Reporter
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
@@ -81,10 +82,8 @@ def failure_lines(result: TaskResult) -> list[str]:
     return lines
 
 
-class PlainConsole:
+class PlainConsole(Reporter):
     """Line-oriented output for CI logs and pipes."""
-
-    wants_ticks = False
 
     def __init__(
         self, out: TextIO, err: TextIO, *, color: bool, verbose_skips: bool = False
@@ -94,7 +93,6 @@ class PlainConsole:
         self.color = color
         self.verbose_skips = verbose_skips
         self._prefixes: dict[str, str] = {}
-        self._width = 0
 
     def _prefix(self, name: str) -> str:
         p = self._prefixes.get(name)
@@ -110,17 +108,10 @@ class PlainConsole:
     def _paint(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.color else text
 
-    def run_started(self, order: list[str], dry_run: bool) -> None:
-        self._width = max((len(n) for n in order), default=0)
-
-    def dry_run_task(self, name: str, reason: str, commands: list[str]) -> None:
+    def task_would_run(self, name: str, reason: str, commands: list[str]) -> None:
         self.out.write(f"would run {name}: {reason}\n")
-        for text in commands:
-            first, *more = text.split("\n")
-            self.out.write(f"    $ {first}{' …' if more else ''}\n")
-
-    def task_started(self, name: str, reason: str) -> None:
-        pass
+        for text in commands:  # every line: -n is where a reader checks what would run
+            self.out.write("    $ " + text.replace("\n", "\n      ") + "\n")
 
     def command_started(self, name: str, text: str) -> None:
         first, *more = text.split("\n")
@@ -144,15 +135,13 @@ class PlainConsole:
 
     def interrupted(self, signum: int, running: list[str]) -> None:
         name = signals.shown(signum)
-        self.err.write(
-            f"pipekit: {name}: stopping {len(running)} running task(s)"
-            + (f" ({', '.join(running)})" if running else "")
-            + "\n"
-        )
+        if running:
+            self.err.write(
+                f"pipekit: {name}: stopping {len(running)} running task(s) ({', '.join(running)})\n"
+            )
+        else:
+            self.err.write(f"pipekit: {name}: stopping\n")
         self.err.flush()
-
-    def tick(self, running: object) -> None:
-        pass
 
     def warn(self, text: str) -> None:
         self.err.write(f"pipekit: warning: {text}\n")
@@ -189,8 +178,7 @@ class LiveConsole(PlainConsole):
         self.live: Any = None
         self.total = 0
         self.done = 0
-        self.started: dict[str, float] = {}
-        self.results: list[TaskResult] = []
+        self.running: dict[str, tuple[float, str]] = {}  # name: (start, why it runs)
         self._styles: dict[str, str] = {}
 
     def _style(self, name: str) -> str:
@@ -202,36 +190,38 @@ class LiveConsole(PlainConsole):
         return style
 
     def run_started(self, order: list[str], dry_run: bool) -> None:
-        super().run_started(order, dry_run)
         self.total = len(order)
         if dry_run:
             return
         from rich.live import Live
 
-        self.live = Live(self._view({}), console=self.rc, refresh_per_second=8, transient=True)
+        self.live = Live(self._view(), console=self.rc, refresh_per_second=8, transient=True)
         self.live.start()
 
-    def dry_run_task(self, name: str, reason: str, commands: list[str]) -> None:
+    def task_would_run(self, name: str, reason: str, commands: list[str]) -> None:
         from rich.text import Text
 
         self.rc.print(Text.assemble(("would run ", "cyan"), (name, "bold"), f": {reason}"))
         for text in commands:
             self.rc.print(Text("    $ " + text.replace("\n", "\n      "), style="dim"))
 
-    def _view(self, running: dict[str, Any]) -> Any:
+    def _view(self) -> Any:
         from rich.table import Table
         from rich.text import Text
 
         grid = Table.grid(padding=(0, 2))
         now = time.monotonic()
-        for name, run in running.items():
+        for name, (start, reason) in self.running.items():
             grid.add_row(
                 Text("⏵ " + name, style=self._style(name)),
-                Text(fmt_duration(now - run.start), style="dim"),
-                Text(getattr(run, "reason", ""), style="dim"),
+                Text(fmt_duration(now - start), style="dim"),
+                Text(reason, style="dim"),
             )
         grid.add_row(Text(f"{self.done}/{self.total} tasks", style="bold"), "", "")
         return grid
+
+    def task_started(self, name: str, reason: str) -> None:
+        self.running[name] = (time.monotonic(), reason)
 
     def command_started(self, name: str, text: str) -> None:
         from rich.text import Text
@@ -250,7 +240,7 @@ class LiveConsole(PlainConsole):
 
     def task_finished(self, result: TaskResult) -> None:
         self.done += 1
-        self.results.append(result)
+        self.running.pop(result.name, None)
         if result.status in events.FINISHED_BAD:
             from rich.text import Text
 
@@ -266,15 +256,16 @@ class LiveConsole(PlainConsole):
                 )
             )
 
-    def tick(self, running: Any) -> None:
+    def tick(self) -> None:
         if self.live is not None:
-            self.live.update(self._view(running))
+            self.live.update(self._view())
 
     def interrupted(self, signum: int, running: list[str]) -> None:
         from rich.text import Text
 
         name = signals.shown(signum)
-        self.rc.print(Text(f"{name}: stopping {len(running)} running task(s)…", style="yellow"))
+        what = f" {len(running)} running task(s)" if running else ""
+        self.rc.print(Text(f"{name}: stopping{what}…", style="yellow"))
 
     def warn(self, text: str) -> None:
         from rich.text import Text
@@ -282,7 +273,6 @@ class LiveConsole(PlainConsole):
         self.rc.print(Text(f"warning: {text}", style="yellow"))
 
     def run_finished(self, results: list[TaskResult], elapsed: float, exit_code: int) -> None:
-        from rich.table import Table
         from rich.text import Text
 
         if self.live is not None:
@@ -294,22 +284,7 @@ class LiveConsole(PlainConsole):
             shown = [r for r in results if r.status != events.UP_TO_DATE]
             hidden = len(results) - len(shown)
         if shown:
-            table = Table(title=None, show_edge=False, header_style="bold")
-            table.add_column("task")
-            table.add_column("status")
-            table.add_column("duration", justify="right")
-            table.add_column("why")
-            for r in shown:
-                why = r.message if r.status in events.FINISHED_BAD else r.reason
-                table.add_row(
-                    r.name,
-                    Text(_STATUS_WORDS[r.status], style=_STATUS_STYLE[r.status]),
-                    fmt_duration(r.duration) if r.duration else "",
-                    why,
-                )
-            if hidden:
-                table.add_row(f"… {hidden} more", Text("up to date", style="dim"), "", "")
-            self.rc.print(table)
+            self.rc.print(_summary_table(shown, hidden))
         for r in results:
             if r.status in events.FINISHED_BAD:
                 lines = failure_lines(r)
@@ -320,12 +295,36 @@ class LiveConsole(PlainConsole):
         self.rc.print(Text(f"{totals(results)} in {fmt_duration(elapsed)}", style=style))
 
 
+def _summary_table(shown: list[TaskResult], hidden: int) -> Any:
+    """Task, status, duration and why, one row each; ``hidden`` up-to-date ones in one row."""
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=None, show_edge=False, header_style="bold")
+    table.add_column("task")
+    table.add_column("status")
+    table.add_column("duration", justify="right")
+    table.add_column("why")
+    for r in shown:
+        why = r.message if r.status in events.FINISHED_BAD else r.reason
+        table.add_row(
+            r.name,
+            Text(_STATUS_WORDS[r.status], style=_STATUS_STYLE[r.status]),
+            fmt_duration(r.duration) if r.duration else "",
+            why,
+        )
+    if hidden:
+        table.add_row(f"… {hidden} more", Text("up to date", style="dim"), "", "")
+    return table
+
+
 def make_console(out: TextIO, err: TextIO, *, color: bool) -> PlainConsole:
     """A live console on a terminal, plain lines otherwise."""
-    try:
-        tty = out.isatty()
-    except (AttributeError, ValueError):
-        tty = False
+    tty = _isatty(out)
+    if tty:
+        out = _TerminalStream(out)  # type: ignore[assignment]
+    if _isatty(err):
+        err = _TerminalStream(err)  # type: ignore[assignment]
     if tty and _term_ok():
         return LiveConsole(out, err, color=color)
     if out is sys.stdout:
@@ -334,6 +333,48 @@ def make_console(out: TextIO, err: TextIO, *, color: bool) -> PlainConsole:
         except (AttributeError, ValueError):
             pass
     return PlainConsole(out, err, color=color)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+class _TerminalStream:
+    """A terminal's stream that goes quiet once the terminal is gone (writes fail with EIO
+    after a hangup), so the run still stops its tasks gracefully and dies by SIGHUP
+    instead of failing on the first line it can no longer show."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.gone = False
+
+    def write(self, text: str) -> int:
+        if not self.gone:
+            try:
+                return self.stream.write(text)
+            except OSError as exc:
+                self._check(exc)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self.stream.flush()
+            except OSError as exc:
+                self._check(exc)
+
+    def _check(self, exc: OSError) -> None:
+        import errno
+
+        if exc.errno != errno.EIO:
+            raise exc
+        self.gone = True
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding... as the stream's
+        return getattr(self.stream, name)
 
 
 def _term_ok() -> bool:

@@ -10,7 +10,8 @@ if TYPE_CHECKING:
     from typing import TextIO
 
     from pipekit.model import Pipeline
-    from pipekit.plugin.manager import Plugins
+    from pipekit.plugin.manager import Need, Plugins
+    from pipekit.plugin.resolved import ResolvedStep
 
 
 def want_color(choice: str, stream: TextIO) -> bool:
@@ -71,17 +72,45 @@ class Invocation:
             from pipekit.load.config import load
 
             self._pipeline = load(self.pipeline_path())
+            if self._pipeline.tables:
+                self._check_tables(self._pipeline)
         return self._pipeline
 
-    def plugins(self, pipeline: Pipeline | None = None, *, strict: bool = True) -> Plugins:
-        """The loaded plugins (once). ``strict`` raises the first plugin failure."""
+    def _check_tables(self, pipeline: Pipeline) -> None:
+        """Tables beyond [pipeline], [env], [tasks] must be declared by a plugin: checked from
+        the plugins' remembered records, importing them only when a table is not known."""
+        from pipekit.plugin.forrun import tables_declared
+
+        if not tables_declared(pipeline):
+            from pipekit.plugin.manager import Need, load_plugins
+            from pipekit.plugin.tables import check_tables
+
+            need = Need(tables=pipeline.tables)
+            check_tables(pipeline, load_plugins(pipeline, verbose=self.verbose, need=need))
+
+    def plugins(
+        self, pipeline: Pipeline | None = None, *, strict: bool = True, need: Need | None = None
+    ) -> Plugins:
+        """The loaded plugins (once): those ``need`` asks for, else all of them.
+
+        ``strict`` raises the first failure of a plugin the command needs.
+        """
         if self._plugins is None:
             from pipekit.plugin.manager import load_plugins
 
-            self._plugins = load_plugins(pipeline, verbose=self.verbose)
+            self._plugins = load_plugins(pipeline, verbose=self.verbose, need=need)
         if strict:
             self._plugins.raise_errors()
         return self._plugins
+
+    def run_steps(
+        self, pipeline: Pipeline, order: list[str]
+    ) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
+        """For ``pipekit run``: the plugins whose hooks fire (None: none do) and the resolved
+        steps of ``order``; plugins are imported only when needed (see plugin/forrun.py)."""
+        from pipekit.plugin.forrun import steps_for_run
+
+        return steps_for_run(pipeline, order, lambda need: self.plugins(pipeline, need=need))
 
     def out(self, text: str = "") -> None:
         self.stdout.write(text + "\n")

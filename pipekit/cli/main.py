@@ -15,43 +15,18 @@ if TYPE_CHECKING:
     from pipekit.errors import PipekitError
 
 
-def _add_globals(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    import argparse
-
-    default = argparse.SUPPRESS if suppress else None
-    g = parser.add_argument_group("global options")
-    g.add_argument(
-        "-f", "--file", metavar="FILE", default=default, help="use FILE as pipeline.toml"
-    )
-    g.add_argument("-C", "--directory", metavar="DIR", default=default, help="change to DIR first")
-    g.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        default=argparse.SUPPRESS if suppress else False,
-        help="show tracebacks for plugin errors",
-    )
-    g.add_argument(
-        "--color",
-        choices=("auto", "always", "never"),
-        default=argparse.SUPPRESS if suppress else "auto",
-        help="colour output (default auto; NO_COLOR / FORCE_COLOR are honoured)",
-    )
-
-
-_GLOBAL_WITH_VALUE = {"-f", "--file", "-C", "--directory", "--color"}
-
-
 def command_in(argv: list[str]) -> str | None:
     """The subcommand named in ``argv`` (skipping global options), or None."""
     from pipekit.cli.commands import COMMANDS
+    from pipekit.cli.runargs import GLOBAL_OPTIONS
 
+    with_value = {flag for option in GLOBAL_OPTIONS if option.takes_value for flag in option.flags}
     skip = False
     for arg in argv:
         if skip:
             skip = False
             continue
-        if arg in _GLOBAL_WITH_VALUE:
+        if arg in with_value:
             skip = True
             continue
         if arg.startswith("-"):
@@ -84,6 +59,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 
     from pipekit._version import __version__
     from pipekit.cli.commands import COMMANDS
+    from pipekit.cli.runargs import GLOBAL_OPTIONS, add_options
 
     formatter = _formatter()
     parser = argparse.ArgumentParser(
@@ -93,7 +69,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         epilog="Run `pipekit COMMAND --help` for a command's options. Docs: docs/ in the project.",
     )
     parser.add_argument("--version", action="version", version=f"pipekit {__version__}")
-    _add_globals(parser, suppress=False)
+    add_options(parser.add_argument_group("global options"), GLOBAL_OPTIONS)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         if only is not None and name != only:
@@ -106,7 +82,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
             formatter_class=formatter,
         )
         module.add_arguments(p)
-        _add_globals(p, suppress=True)
+        add_options(p.add_argument_group("global options"), GLOBAL_OPTIONS, suppress_defaults=True)
         p.set_defaults(_module=module)
     return parser
 
@@ -146,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     args_list = sys.argv[1:] if argv is None else argv
     if _fast_version(args_list):
         return 0
+    from pipekit.cli.bare import rewrite
+
+    args_list = rewrite(args_list)  # bare `pipekit` runs the default; `-l` lists
     import gc
 
     # pipekit is a short-lived process that builds large acyclic structures (the cached
@@ -174,8 +153,11 @@ def main(argv: list[str] | None = None) -> int:
         report(exc, args.verbose)
         return exc.exit_code
     except KeyboardInterrupt:
+        from pipekit.cli.diebysignal import die_by
+        from pipekit.run.signals import SIGINT
+
         sys.stderr.write("pipekit: interrupted\n")
-        return ExitCode.INTERRUPTED
+        return die_by(SIGINT)  # as a shell expects of a command stopped by Ctrl-C
     except BrokenPipeError:  # `pipekit ... | head`: the reader went away
         import os
 

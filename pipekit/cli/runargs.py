@@ -1,36 +1,160 @@
-"""A quick reading of ``pipekit run ...`` arguments, so the commonest command skips argparse.
+"""``pipekit run``'s arguments, declared once, and a quick reading of them without argparse.
 
-argparse (with the ``re``, ``gettext`` and ``locale`` it imports) is a good part of pipekit's
-start-up. This reads the ordinary forms of ``run``'s options and gives up (None) on anything
-else — ``--help``, combined flags, a bad value, an unknown option — which then goes through
-argparse, so every message and every error is still argparse's. tests/test_runargs.py checks
-that both readings agree.
+:data:`GLOBAL_OPTIONS` and :data:`RUN_OPTIONS` are the one table of the options ``pipekit
+run`` takes. Two readers use it:
+
+- :func:`parse`, hand-written, for the commonest command: argparse (with the ``re``,
+  ``gettext`` and ``locale`` it imports) is a good part of pipekit's start-up. It reads the
+  ordinary forms of the options and gives up (None) on anything else — ``--help``, combined
+  flags, a bad value, an unknown option — which then goes through argparse, so every message
+  and every error is still argparse's.
+- argparse, through :func:`add_options` and :func:`add_run_arguments` (``--help``, errors,
+  the global options of every other command).
+
+tests/test_runargs.py checks that both read every entry alike and that the option tables of
+README.md and docs/running.md list exactly these options. This module is on the run path:
+plain classes and tuples, nothing imported at module level.
 """
 
 from __future__ import annotations
 
-_FLAGS = {
-    "-k": "keep_going",
-    "--keep-going": "keep_going",
-    "-n": "dry_run",
-    "--dry-run": "dry_run",
-    "--force": "force",
-    "--no-deps": "no_deps",
-    "-v": "verbose",
-    "--verbose": "verbose",
-}
-_VALUES = {
-    "-j": "jobs",
-    "--jobs": "jobs",
-    "--trace": "trace",
-    "-f": "file",
-    "--file": "file",
-    "-C": "directory",
-    "--directory": "directory",
-    "--color": "color",
-}
-_GLOBAL_FLAGS = {"-v", "--verbose"}
-_GLOBAL_VALUES = {"-f", "--file", "-C", "--directory", "--color"}
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable, Iterable
+
+
+class Option:
+    """One option: its spellings, its help, and the value it takes (none for a flag).
+
+    ``dest`` (the attribute it sets) is the long spelling with dashes as underscores. A flag
+    sets True; an option with a ``metavar`` or ``choices`` takes one value, checked by
+    :meth:`read`.
+    """
+
+    __slots__ = ("choices", "convert", "default", "dest", "flags", "help", "metavar")
+
+    def __init__(
+        self,
+        flags: tuple[str, ...],
+        help: str,
+        *,
+        metavar: str | None = None,
+        choices: tuple[str, ...] = (),
+        default: object = None,
+        convert: Callable[[str], object] | None = None,
+    ) -> None:
+        self.flags = flags
+        self.help = help
+        self.metavar = metavar
+        self.choices = choices
+        self.convert = convert
+        self.dest = flags[-1].lstrip("-").replace("-", "_")
+        self.default = default if self.takes_value else False
+
+    @property
+    def takes_value(self) -> bool:
+        return self.metavar is not None or bool(self.choices)
+
+    def read(self, text: str) -> object:
+        """The value ``text`` stands for; ValueError (with the message to show) if invalid."""
+        if self.choices and text not in self.choices:
+            raise ValueError(f"{self.flags[-1]} is one of {', '.join(self.choices)}, not {text!r}")
+        return self.convert(text) if self.convert is not None else text
+
+
+def tasks_at_once(text: str) -> int:
+    """``-j``'s value: a whole number, at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise ValueError(f"-j wants a number of tasks, not {text!r}") from None
+    if n < 1:
+        raise ValueError("-j wants at least 1")
+    return n
+
+
+#: Options every command takes, before or after the command's name.
+GLOBAL_OPTIONS = (
+    Option(("-f", "--file"), "use FILE as pipeline.toml", metavar="FILE"),
+    Option(("-C", "--directory"), "change to DIR first", metavar="DIR"),
+    Option(("-v", "--verbose"), "show tracebacks for plugin errors"),
+    Option(
+        ("--color",),
+        "colour output (default auto; NO_COLOR / FORCE_COLOR are honoured)",
+        choices=("auto", "always", "never"),
+        default="auto",
+    ),
+)
+
+#: ``run``'s own options, after ``run``.
+RUN_OPTIONS = (
+    Option(("-j", "--jobs"), "tasks at once (default: CPUs)", metavar="N", convert=tasks_at_once),
+    Option(("-k", "--keep-going"), "after a failure, run everything that does not depend on it"),
+    Option(("-n", "--dry-run"), "print what would run and why; run nothing"),
+    Option(("--force",), "run every selected task, up to date or not"),
+    Option(("--no-deps",), "run only the named tasks, not their deps"),
+    Option(("--trace",), "write the run as Chrome trace-event JSON (Perfetto)", metavar="FILE"),
+)
+
+#: ``run``'s positional argument.
+TASKS_METAVAR = "TASK"
+TASKS_HELP = "tasks to run (default: the pipeline's default)"
+
+
+def add_options(
+    parser: argparse._ActionsContainer,
+    options: Iterable[Option],
+    *,
+    suppress_defaults: bool = False,
+) -> None:
+    """Declare ``options`` to argparse; ``suppress_defaults`` for a subcommand's copy of the
+    global options (so a value given before the command is not reset after it)."""
+    import argparse
+
+    for option in options:
+        default = argparse.SUPPRESS if suppress_defaults else option.default
+        if not option.takes_value:
+            parser.add_argument(
+                *option.flags,
+                dest=option.dest,
+                action="store_true",
+                default=default,
+                help=option.help,
+            )
+            continue
+        parser.add_argument(
+            *option.flags,
+            dest=option.dest,
+            default=default,
+            help=option.help,
+            metavar=option.metavar,
+            choices=option.choices or None,
+            type=_for_argparse(option.convert) if option.convert is not None else str,
+        )
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """``run``'s positional tasks and its own options."""
+    parser.add_argument("tasks", nargs="*", metavar=TASKS_METAVAR, help=TASKS_HELP)
+    add_options(parser, RUN_OPTIONS)
+
+
+def _for_argparse(convert: Callable[[str], object]) -> Callable[[str], object]:
+    """``convert`` with its ValueError message shown by argparse as it is."""
+    import argparse
+
+    def typed(text: str) -> object:
+        try:
+            return convert(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return typed
+
+
+# -- the quick reader --------------------------------------------------------------------
+_BY_FLAG = {flag: option for option in GLOBAL_OPTIONS + RUN_OPTIONS for flag in option.flags}
 
 
 class RunArgs:
@@ -39,70 +163,64 @@ class RunArgs:
     def __init__(self) -> None:
         self.command = "run"
         self.tasks: list[str] = []
-        self.jobs: int | None = None
-        self.keep_going = False
-        self.dry_run = False
-        self.force = False
-        self.no_deps = False
-        self.trace: str | None = None
-        self.file: str | None = None
-        self.directory: str | None = None
-        self.verbose = False
-        self.color = "auto"
+        for option in GLOBAL_OPTIONS + RUN_OPTIONS:
+            setattr(self, option.dest, option.default)
 
 
 def parse(argv: list[str]) -> RunArgs | None:
     """``argv`` read as ``[GLOBAL...] run [TASK|OPTION...]``, or None to let argparse read it."""
     args = RunArgs()
     i, n = 0, len(argv)
-    seen_run = False
-    only_tasks = False
+    seen_run = only_tasks = False
     while i < n:
         arg = argv[i]
         i += 1
-        if only_tasks:
-            args.tasks.append(arg)
-            continue
-        if not arg.startswith("-") or arg == "-":
-            if not seen_run:
-                if arg != "run":
-                    return None
+        if only_tasks or not arg.startswith("-") or arg == "-":
+            if seen_run:
+                args.tasks.append(arg)
+            elif arg == "run":
                 seen_run = True
             else:
-                args.tasks.append(arg)
+                return None
             continue
         if arg == "--" and seen_run:
             only_tasks = True
             continue
-        option, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if not eq and len(option) > 2 and option.startswith("-j") and not option.startswith("--"):
-            option, value, eq = "-j", option[2:], "="
-        allowed_flags = _FLAGS if seen_run else _GLOBAL_FLAGS
-        allowed_values = _VALUES if seen_run else _GLOBAL_VALUES
-        if option in allowed_flags and not eq:
-            setattr(args, _FLAGS[option], True)
-            continue
-        if option not in allowed_values:
+        flag, value = _split(arg)
+        option = _BY_FLAG.get(flag)
+        if option is None or not (seen_run or option in GLOBAL_OPTIONS):
             return None
-        if not eq:
+        if not option.takes_value:
+            if value is not None:
+                return None
+            setattr(args, option.dest, True)
+            continue
+        if value is None:
             if i >= n or argv[i].startswith("-"):
                 return None
             value = argv[i]
             i += 1
-        if not _store(args, _VALUES[option], value):
+        if not _store(args, option, value):
             return None
     return args if seen_run else None
 
 
-def _store(args: RunArgs, dest: str, value: str) -> bool:
-    if dest == "jobs":
-        if not value.isdigit() or int(value) < 1:
-            return False
-        args.jobs = int(value)
-    elif dest == "color":
-        if value not in ("auto", "always", "never"):
-            return False
-        args.color = value
-    else:
-        setattr(args, dest, value)
+def _split(arg: str) -> tuple[str, str | None]:
+    """``--name=value`` and ``-xVALUE`` as (option, value); value None if none is attached.
+
+    ``-x=VALUE`` is left whole (so unknown): argparse reads it, not as ``=VALUE``.
+    """
+    if arg.startswith("--"):
+        flag, eq, value = arg.partition("=")
+        return flag, value if eq else None
+    if len(arg) > 2 and arg[2] != "=":
+        return arg[:2], arg[2:]
+    return arg, None
+
+
+def _store(args: RunArgs, option: Option, value: str) -> bool:
+    try:
+        setattr(args, option.dest, option.read(value))
+    except ValueError:
+        return False
     return True

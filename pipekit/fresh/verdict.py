@@ -76,8 +76,8 @@ def _walk(root: str, folder: str) -> list[str]:
 
 
 def declared_env(
-    global_env: Sequence[tuple[str, str]],
-    task_env: Sequence[tuple[str, str]],
+    global_env: Sequence[tuple[str, object]],
+    task_env: Sequence[tuple[str, object]],
     values: dict[str, str],
 ) -> tuple[tuple[str, str], ...]:
     """The pipeline-declared variables of a task, in declaration order, with ``values``."""
@@ -100,8 +100,8 @@ def task_recipe(
 
 def static_recipe(
     run: tuple[str, ...],
-    global_env: Sequence[tuple[str, str]],
-    task_env: Sequence[tuple[str, str]],
+    global_env: Sequence[tuple[str, str | tuple[str, str]]],
+    task_env: Sequence[tuple[str, str | tuple[str, str]]],
     cwd: str | None,
     sources: Sequence[str],
     outputs: Sequence[str],
@@ -111,9 +111,9 @@ def static_recipe(
     Computed once when pipeline.toml is loaded and kept in the parsed-pipeline cache, so a
     no-op run does not hash every task's commands again.
     """
-    if any("$" in v for _, v in global_env) or any("$" in v for _, v in task_env):
-        return None
-    values = {**dict(global_env), **dict(task_env)}
+    if any("$" in v or isinstance(v, tuple) for _, v in (*global_env, *task_env)):
+        return None  # the value is known only when the run computes it
+    values = {k: str(v) for k, v in (*global_env, *task_env)}
     env = declared_env(global_env, task_env, values)
     return task_recipe(run, env, None, None, cwd, sources, outputs)
 

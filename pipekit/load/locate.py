@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from pipekit.errors import ConfigError
+
 _BARE = r"[A-Za-z0-9_-]+"
 _KEY = rf"(?:{_BARE}|\"(?:[^\"\\]|\\.)*\"|'[^']*')"
 _DOTTED = rf"{_KEY}(?:\s*\.\s*{_KEY})*"
@@ -76,6 +80,26 @@ class Locator:
                 best = (depth, (lineno, col))
         return best[1] if best else None
 
+    def key_at(self, lineno: int) -> tuple[str, ...] | None:
+        """The full path of the key assigned on line ``lineno`` (1-based), or None."""
+        header: tuple[str, ...] = ()
+        for line in self.lines[: lineno - 1]:
+            m = _HEADER.match(line)
+            if m:
+                header = _split(m.group(2))
+        if not 0 < lineno <= len(self.lines):
+            return None
+        m = _ASSIGN.match(self.lines[lineno - 1])
+        return header + _split(m.group(2)) if m else None
+
+    def header(self, path: tuple[str, ...]) -> int | None:
+        """The line of the first ``[path]`` or ``[[path]]`` header, or None."""
+        for lineno, line in enumerate(self.lines, 1):
+            m = _HEADER.match(line)
+            if m and _split(m.group(2)) == path:
+                return lineno
+        return None
+
 
 def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     n = 0
@@ -84,3 +108,30 @@ def _common(a: tuple[str, ...], b: tuple[str, ...]) -> int:
             break
         n += 1
     return n
+
+
+def locate_error(
+    path: str,
+    keys: tuple[str, ...],
+    message: str,
+    *,
+    task: str | None = None,
+    hint: str | None = None,
+) -> ConfigError:
+    """A ConfigError positioned at ``keys`` of the TOML file at ``path`` (reads the file:
+    for the error path only)."""
+    from pipekit.errors import ConfigError, display_path
+
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            pos = Locator(f.read()).find(keys)
+    except OSError:
+        pos = None
+    return ConfigError(
+        message,
+        file=display_path(path),
+        line=pos[0] if pos else None,
+        col=pos[1] if pos else None,
+        task=task,
+        hint=hint,
+    )

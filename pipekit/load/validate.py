@@ -10,28 +10,24 @@ import os
 import re
 
 from pipekit.errors import ConfigError, CycleError, display_path
+from pipekit.load.schema import (  # the known keys are declared there, with their types
+    ENV_NAME_PATTERN,
+    PIPELINE_KEYS,
+    TASK_KEYS,
+    TASK_NAME_PATTERN,
+)
 from pipekit.model import Pipeline, Task
+
+TASK_AND_CORE = ("pipeline", "env", "tasks")
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from typing import Any
 
-TOP_LEVEL = ("pipeline", "env", "tasks", "ci")
-PIPELINE_KEYS = ("name", "default", "plugins")
-TASK_KEYS = (
-    "run",
-    "uses",
-    "with",
-    "deps",
-    "sources",
-    "outputs",
-    "env",
-    "cwd",
-    "timeout",
-    "description",
-)
-TASK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
-ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+    from pipekit.envexpand import EnvValue
+
+TASK_NAME = re.compile(TASK_NAME_PATTERN)
+ENV_NAME = re.compile(ENV_NAME_PATTERN)
 
 
 def parse(path: str, data: bytes) -> Pipeline:
@@ -55,11 +51,23 @@ def parse(path: str, data: bytes) -> Pipeline:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise _syntax_error(str(exc), shown) from None
+        raise _syntax_error(str(exc), shown, text) from None
     return _Validator(path, shown, text, doc).pipeline()
 
 
-def _syntax_error(msg: str, shown: str) -> ConfigError:
+def graph_closure(tasks: dict[str, Task], name: str) -> set[str]:
+    """``name`` and everything it depends on."""
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        n = stack.pop()
+        if n not in seen and n in tasks:
+            seen.add(n)
+            stack.extend(tasks[n].deps)
+    return seen
+
+
+def _syntax_error(msg: str, shown: str, text: str) -> ConfigError:
     m = re.search(r"\(at line (\d+), column (\d+)\)$", msg)
     line = col = None
     if m:
@@ -67,6 +75,7 @@ def _syntax_error(msg: str, shown: str) -> ConfigError:
         msg = msg[: m.start()].rstrip()
     elif msg.endswith("(at end of document)"):
         msg = msg[: -len("(at end of document)")].rstrip()
+    first_at = _first_place(msg, text, line)
     # tomllib names tables as Python tuples ("cannot declare ('tasks', 'a') twice"): use TOML's
     # own spelling ([tasks.a]) instead.
     msg = re.sub(
@@ -74,7 +83,7 @@ def _syntax_error(msg: str, shown: str) -> ConfigError:
         lambda m: "[" + ".".join(re.findall(r"'([^']*)'", m.group(1))) + "]",
         msg,
     )
-    first = msg[:1].lower() + msg[1:]
+    first = msg[:1].lower() + msg[1:] + first_at
     return ConfigError(
         f"invalid TOML: {first}",
         file=shown,
@@ -82,6 +91,26 @@ def _syntax_error(msg: str, shown: str) -> ConfigError:
         col=col,
         hint='see https://toml.io for the syntax; strings need quotes, e.g. run = "make"',
     )
+
+
+def _first_place(msg: str, text: str, line: int | None) -> str:
+    """`` (first declared/set at line N)`` for a table or key written twice (tomllib names only
+    the second place), or "" when the first cannot be found."""
+    from pipekit.load.locate import Locator
+
+    if line is None:
+        return ""
+    locator = Locator(text)
+    twice = re.match(r"Cannot declare \(((?:'[^']*'(?:, )?)+),?\) twice", msg)
+    if twice:
+        first, verb = locator.header(tuple(re.findall(r"'([^']*)'", twice.group(1)))), "declared"
+    elif msg.startswith("Cannot overwrite a value"):
+        keys = locator.key_at(line)
+        pos = locator.find(keys) if keys else None
+        first, verb = (pos[0] if pos else None), "set"
+    else:
+        return ""
+    return f" (first {verb} at line {first})" if first and first != line else ""
 
 
 def toml_kind(value: object) -> str:
@@ -181,14 +210,39 @@ class _Validator:
             )
         raise self.expect(keys, value, "a string or a list of strings", task=task, example=example)
 
+    def env_command(self, keys: tuple[str, ...], raw: dict[str, object], task: str | None) -> str:
+        """The command of ``NAME = { sh = "COMMAND" }`` (a value computed once per run)."""
+        for key in raw:
+            if key != "sh":
+                raise self.unknown_key((*keys, key), key, ("sh",), "in an env value", task)
+        cmd = raw.get("sh")
+        example = f'{keys[-1]} = {{ sh = "cat VERSION" }}'
+        if cmd is None:
+            raise self.error(
+                keys,
+                f"env value '{keys[-1]}' is a table without 'sh'",
+                task=task,
+                hint=f"a value computed at run time names its command: {example}",
+            )
+        if not isinstance(cmd, str):
+            raise self.expect((*keys, "sh"), cmd, "a string", task=task, example=example)
+        if not cmd.strip():
+            raise self.error(
+                (*keys, "sh"),
+                f"env value '{keys[-1]}': the command in 'sh' is empty",
+                task=task,
+                hint=f"name the command whose output is the value: {example}",
+            )
+        return cmd
+
     def env_table(
         self, keys: tuple[str, ...], value: object, task: str | None
-    ) -> tuple[tuple[str, str], ...]:
+    ) -> tuple[tuple[str, EnvValue], ...]:
         from pipekit import envexpand
 
         if not isinstance(value, dict):
             raise self.expect(keys, value, "a table", task=task, example='env = { DEBUG = "1" }')
-        out = []
+        out: list[tuple[str, EnvValue]] = []
         for name, raw in value.items():
             if not ENV_NAME.match(name):
                 raise self.error(
@@ -197,11 +251,15 @@ class _Validator:
                     task=task,
                     hint="use letters, digits and '_', not starting with a digit",
                 )
+            if isinstance(raw, dict):
+                out.append((name, ("sh", self.env_command((*keys, name), raw, task))))
+                continue
             if isinstance(raw, bool) or not isinstance(raw, str | int | float):
                 raise self.expect(
                     (*keys, name), raw, "a string", task=task, example=f'{name} = "value"'
                 )
             sval = str(raw)
+            self.no_nul((*keys, name), (sval,), task)
             try:
                 envexpand.parse(sval)
             except ValueError as exc:
@@ -214,21 +272,45 @@ class _Validator:
             out.append((name, sval))
         return tuple(out)
 
-    def pipeline(self) -> Pipeline:
-        doc = self.doc
-        for key in doc:
-            if key not in TOP_LEVEL:
-                from pipekit.errors import did_you_mean
+    def no_nul(self, keys: tuple[str, ...], values: tuple[str, ...], task: str | None) -> None:
+        """A NUL character cannot reach a command line, an environment or a path: refuse it
+        here, at its line, rather than as ``embedded null byte`` when a task starts."""
+        if any("\0" in v for v in values):
+            label = ".".join(keys[2:]) if keys[:1] == ("tasks",) else ".".join(keys)
+            where = f" in task '{task}'" if task else ""
+            raise self.error(
+                keys,
+                f"'{label}'{where} holds a NUL character (\\u0000)",
+                task=task,
+                hint="commands, paths and environment values cannot contain NUL: remove it",
+            )
 
-                hint = did_you_mean(key, TOP_LEVEL)
-                raise self.error(
-                    (key,),
-                    f"unknown table '{key}'" + (f"; {hint}" if hint else ""),
-                    hint=None
-                    if hint
-                    else "pipeline.toml has the tables " + ", ".join(f"[{k}]" for k in TOP_LEVEL),
-                )
+    # -- the whole document ---------------------------------------------------------------
+    def pipeline(self) -> Pipeline:
+        """The validated Pipeline, or the first ConfigError."""
+        doc = self.doc
         settings = doc.get("pipeline", {})
+        name, plugins = self.settings(settings)
+        env = self.env_table(("env",), doc.get("env", {}), None)
+        tasks = self.tasks(doc.get("tasks"))
+        self.check_deps(tasks)
+        self.check_cycles(tasks)
+        self.check_shared_outputs(tasks)
+        default = self.default(settings.get("default"), tasks)
+        _set_static_recipes(tasks, env)
+        tables = {k: v for k, v in doc.items() if k not in ("pipeline", "env", "tasks")}
+        return Pipeline(
+            self.path,
+            name=name,
+            default=default,
+            plugins=plugins,
+            env=env,
+            tasks=tasks,
+            tables=tables,
+        )
+
+    def settings(self, settings: object) -> tuple[str, tuple[str, ...]]:
+        """[pipeline]'s name and plugins (``default`` is checked once the tasks are known)."""
         if not isinstance(settings, dict):
             raise self.expect(("pipeline",), settings, "a table")
         for key in settings:
@@ -240,9 +322,13 @@ class _Validator:
         plugins = self.string_list(
             ("pipeline", "plugins"), settings.get("plugins", []), None, 'plugins = ["steps.py"]'
         )
-        env = self.env_table(("env",), doc.get("env", {}), None)
+        self.no_nul(("pipeline", "name"), (name,), None)
+        self.no_nul(("pipeline", "plugins"), plugins, None)
+        return name, plugins
 
-        raw_tasks = doc.get("tasks")
+    def tasks(self, raw_tasks: object) -> dict[str, Task]:
+        if raw_tasks is None:
+            self.check_misspelt_tasks()
         if raw_tasks is None or raw_tasks == {}:
             raise self.error(
                 ("tasks",),
@@ -251,9 +337,21 @@ class _Validator:
             )
         if not isinstance(raw_tasks, dict):
             raise self.expect(("tasks",), raw_tasks, "a table")
-        tasks: dict[str, Task] = {}
-        for tname, body in raw_tasks.items():
-            tasks[tname] = self.task(tname, body)
+        return {tname: self.task(tname, body) for tname, body in raw_tasks.items()}
+
+    def check_misspelt_tasks(self) -> None:
+        """No [tasks], but a table named like it: say so rather than "no tasks defined"."""
+        from pipekit.errors import did_you_mean
+
+        for key in self.doc:
+            if key not in TASK_AND_CORE and did_you_mean(key, ["tasks"]):
+                raise self.error(
+                    (key,),
+                    f"unknown table '{key}'; did you mean 'tasks'?",
+                    hint="tasks are declared as [tasks.NAME] tables",
+                )
+
+    def check_deps(self, tasks: dict[str, Task]) -> None:
         for task in tasks.values():
             for dep in task.deps:
                 if dep not in tasks:
@@ -267,50 +365,133 @@ class _Validator:
                         task=task.name,
                         hint=None if hint else "tasks: " + ", ".join(tasks),
                     )
-        self.check_cycles(tasks)
 
-        default_raw = settings.get("default")
-        if default_raw is None:
-            default: tuple[str, ...] = (next(iter(tasks)),)
-        else:
-            default = self.string_list(
-                ("pipeline", "default"), default_raw, None, 'default = "all"'
+    def check_cycles(self, tasks: dict[str, Task]) -> None:
+        from pipekit.graph import find_cycle
+
+        cycle = find_cycle({name: t.deps for name, t in tasks.items()})
+        if cycle:
+            err = self.error(("tasks", cycle[0], "deps"), "")
+            exc = CycleError(cycle, file=self.shown, line=err.line)
+            exc.col = err.col
+            if len(cycle) == 2:  # [a, a]: "a -> a" reads like a puzzle
+                exc.message = f"task '{cycle[0]}' depends on itself"
+                exc.hint = f"remove '{cycle[0]}' from its deps"
+            raise exc
+        self.check_serial_order(tasks)
+
+    def check_serial_order(self, tasks: dict[str, Task]) -> None:
+        """The orders ``serial = true`` asks for, together with the deps, must leave no cycle."""
+        from pipekit.graph import find_cycle, order_after
+
+        serial = [name for name, t in tasks.items() if t.serial]
+        if not serial:
+            return
+        after = order_after(tasks, serial)
+        both = {name: (*t.deps, *after.get(name, ())) for name, t in tasks.items()}
+        cycle = find_cycle(both)
+        if cycle:
+            owner = next(
+                (n for n in serial if set(cycle) & set(graph_closure(tasks, n))), serial[0]
             )
-            if not default:
-                raise self.error(
-                    ("pipeline", "default"),
-                    "'default' in [pipeline] is empty",
-                    hint='name the task `pipekit run` runs, e.g. default = "all"',
-                )
-            for name_ in default:
-                if name_ not in tasks:
-                    from pipekit.errors import did_you_mean
+            path = " -> ".join(cycle)
+            raise self.error(
+                ("tasks", owner, "serial"),
+                f"the order 'serial = true' asks for cannot be kept: {path}",
+                task=owner,
+                hint="two serial tasks list the same tasks in opposite orders; "
+                "make one order a dep instead",
+            )
 
-                    hint = did_you_mean(name_, tasks)
-                    raise self.error(
-                        ("pipeline", "default"),
-                        f"default task '{name_}' is not defined" + (f"; {hint}" if hint else ""),
-                        hint=None if hint else "tasks: " + ", ".join(tasks),
-                    )
-        from pipekit.fresh.verdict import static_recipe
-
+    def check_shared_outputs(self, tasks: dict[str, Task]) -> None:
+        """One file, one task: two tasks declaring the same output would each find it made
+        by the other (re-running forever), and the Makefile would have two recipes for it."""
+        owner: dict[str, str] = {}
         for task in tasks.values():
-            if task.uses is None:
-                task.recipe = static_recipe(
-                    task.run, env, task.env, task.cwd, task.sources, task.outputs
+            for pattern in task.outputs:
+                key = os.path.normpath(pattern)
+                first = owner.setdefault(key, task.name)
+                if first == task.name:
+                    continue
+                line = self.error(("tasks", first, "outputs"), "").line
+                raise self.error(
+                    ("tasks", task.name, "outputs"),
+                    f"task '{task.name}' declares the output '{pattern}', which task '{first}'"
+                    f" (line {line}) declares too",
+                    task=task.name,
+                    hint="a file is made by one task: remove it from the outputs of one of them",
                 )
-        tables = {k: v for k, v in doc.items() if k not in ("pipeline", "env", "tasks")}
-        return Pipeline(
-            self.path,
-            name=name,
-            default=default,
-            plugins=plugins,
+
+    def default(self, raw: object, tasks: dict[str, Task]) -> tuple[str, ...]:
+        """[pipeline] default: the tasks a bare ``pipekit run`` runs (else the first task)."""
+        if raw is None:
+            return (next(iter(tasks)),)
+        keys = ("pipeline", "default")
+        default = self.string_list(keys, raw, None, 'default = "all"')
+        if not default:
+            raise self.error(
+                keys,
+                "'default' in [pipeline] is empty",
+                hint='name the task `pipekit run` runs, e.g. default = "all"',
+            )
+        for name in default:
+            if name not in tasks:
+                from pipekit.errors import did_you_mean
+
+                hint = did_you_mean(name, tasks)
+                raise self.error(
+                    keys,
+                    f"default task '{name}' is not defined" + (f"; {hint}" if hint else ""),
+                    hint=None if hint else "tasks: " + ", ".join(tasks),
+                )
+        return default
+
+    # -- one task -------------------------------------------------------------------------
+    def task(self, name: str, body: object) -> Task:
+        """One ``[tasks.NAME]`` table, checked key by key."""
+        keys = ("tasks", name)
+        body = self.task_table(name, body)
+        run, uses, with_ = self.task_action(keys, name, body)
+        deps = self.string_list((*keys, "deps"), body.get("deps", []), name, 'deps = ["install"]')
+        sources, outputs = self.task_paths(keys, name, body)
+        env = self.env_table((*keys, "env"), body.get("env", {}), name)
+        cwd = body.get("cwd")
+        if cwd is not None and not isinstance(cwd, str):
+            raise self.expect((*keys, "cwd"), cwd, "a string", task=name, example='cwd = "src"')
+        if cwd is not None:
+            self.no_nul((*keys, "cwd"), (cwd,), name)
+        description = body.get("description", "")
+        if not isinstance(description, str):
+            raise self.expect(
+                (*keys, "description"),
+                description,
+                "a string",
+                task=name,
+                example='description = "..."',
+            )
+        self.no_nul((*keys, "description"), (description,), name)
+        serial = body.get("serial", False)
+        if not isinstance(serial, bool):
+            raise self.expect(
+                (*keys, "serial"), serial, "true or false", task=name, example="serial = true"
+            )
+        return Task(
+            name,
+            run=run,
+            uses=uses,
+            with_=with_,
+            deps=tuple(dict.fromkeys(deps)),
+            sources=sources,
+            outputs=outputs,
             env=env,
-            tasks=tasks,
-            tables=tables,
+            cwd=cwd,
+            timeout=self.timeout((*keys, "timeout"), body.get("timeout"), name),
+            description=description,
+            serial=serial,
         )
 
-    def task(self, name: str, body: object) -> Task:
+    def task_table(self, name: str, body: object) -> dict[str, Any]:
+        """``body`` as a table with only known keys, under a valid task name."""
         keys = ("tasks", name)
         if not TASK_NAME.match(name):
             raise self.error(
@@ -329,6 +510,12 @@ class _Validator:
         for key in body:
             if key not in TASK_KEYS:
                 raise self.unknown_key((*keys, key), key, TASK_KEYS, f"in task '{name}'", name)
+        return body
+
+    def task_action(
+        self, keys: tuple[str, ...], name: str, body: dict[str, Any]
+    ) -> tuple[tuple[str, ...], str | None, dict[str, Any]]:
+        """What the task does: ``run`` commands, or a step kind (``uses``) and its ``with``."""
         run: tuple[str, ...] = ()
         if "run" in body:
             run = self.string_list((*keys, "run"), body["run"], name, 'run = "pytest -q"')
@@ -340,6 +527,7 @@ class _Validator:
                     hint="give a shell command, or remove 'run' to make a task that only "
                     "groups deps",
                 )
+            self.no_nul((*keys, "run"), run, name)
         uses = body.get("uses")
         if uses is not None and not isinstance(uses, str):
             raise self.expect((*keys, "uses"), uses, "a string", task=name, example='uses = "lint"')
@@ -362,81 +550,72 @@ class _Validator:
                 task=name,
                 hint="'with' gives options to a step kind: add uses = \"KIND\"",
             )
-        deps = self.string_list((*keys, "deps"), body.get("deps", []), name, 'deps = ["install"]')
+        return run, uses, with_
+
+    def task_paths(
+        self, keys: tuple[str, ...], name: str, body: dict[str, Any]
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """``sources`` and ``outputs``: no empty path, no NUL, outputs inside the project."""
         sources = self.string_list(
             (*keys, "sources"), body.get("sources", []), name, 'sources = ["src/**/*.py"]'
         )
         outputs = self.string_list(
             (*keys, "outputs"), body.get("outputs", []), name, 'outputs = ["dist/*.whl"]'
         )
-        for pattern_key, patterns in (("sources", sources), ("outputs", outputs)):
-            for pattern in patterns:
-                if not pattern.strip():
-                    raise self.error(
-                        (*keys, pattern_key),
-                        f"an empty path in '{pattern_key}' of task '{name}'",
-                        task=name,
-                    )
-        env = self.env_table((*keys, "env"), body.get("env", {}), name)
-        cwd = body.get("cwd")
-        if cwd is not None and not isinstance(cwd, str):
-            raise self.expect((*keys, "cwd"), cwd, "a string", task=name, example='cwd = "src"')
-        timeout = body.get("timeout")
-        if timeout is not None:
-            if isinstance(timeout, bool) or not isinstance(timeout, int | float):
-                raise self.expect(
-                    (*keys, "timeout"),
-                    timeout,
-                    "a number of seconds",
-                    task=name,
-                    example="timeout = 600",
-                )
-            if timeout <= 0:
+        for key, patterns in (("sources", sources), ("outputs", outputs)):
+            if any(not p.strip() for p in patterns):
                 raise self.error(
-                    (*keys, "timeout"),
-                    f"'timeout' in task '{name}' must be more than 0 seconds",
-                    task=name,
+                    (*keys, key), f"an empty path in '{key}' of task '{name}'", task=name
                 )
-            if timeout != timeout or timeout == float("inf"):  # nan never expires
+            self.no_nul((*keys, key), patterns, name)
+        for pattern in outputs:
+            if outside_project(pattern):
                 raise self.error(
-                    (*keys, "timeout"),
-                    f"'timeout' in task '{name}' must be a number of seconds, not {timeout}",
+                    (*keys, "outputs"),
+                    f"output '{pattern}' of task '{name}' is outside the project folder",
                     task=name,
-                    hint="for no time limit, leave 'timeout' out",
+                    hint="declare only files under the folder of pipeline.toml: make deletes "
+                    "the outputs of a failed task, and a file outside is not the pipeline's "
+                    "to delete (a command may still write there; just do not declare it)",
                 )
-            timeout = float(timeout)
-        description = body.get("description", "")
-        if not isinstance(description, str):
+        return sources, outputs
+
+    def timeout(self, keys: tuple[str, ...], timeout: object, name: str) -> float | None:
+        if timeout is None:
+            return None
+        if isinstance(timeout, bool) or not isinstance(timeout, int | float):
             raise self.expect(
-                (*keys, "description"),
-                description,
-                "a string",
-                task=name,
-                example='description = "..."',
+                keys, timeout, "a number of seconds", task=name, example="timeout = 600"
             )
-        return Task(
-            name,
-            run=run,
-            uses=uses,
-            with_=with_,
-            deps=tuple(dict.fromkeys(deps)),
-            sources=sources,
-            outputs=outputs,
-            env=env,
-            cwd=cwd,
-            timeout=timeout,
-            description=description,
-        )
+        if timeout <= 0:
+            raise self.error(
+                keys, f"'timeout' in task '{name}' must be more than 0 seconds", task=name
+            )
+        if timeout != timeout or timeout == float("inf"):  # nan never expires
+            raise self.error(
+                keys,
+                f"'timeout' in task '{name}' must be a number of seconds, not {timeout}",
+                task=name,
+                hint="for no time limit, leave 'timeout' out",
+            )
+        return float(timeout)
 
-    def check_cycles(self, tasks: dict[str, Task]) -> None:
-        from pipekit.graph import find_cycle
 
-        cycle = find_cycle({name: t.deps for name, t in tasks.items()})
-        if cycle:
-            err = self.error(("tasks", cycle[0], "deps"), "")
-            exc = CycleError(cycle, file=self.shown, line=err.line)
-            exc.col = err.col
-            if len(cycle) == 2:  # [a, a]: "a -> a" reads like a puzzle
-                exc.message = f"task '{cycle[0]}' depends on itself"
-                exc.hint = f"remove '{cycle[0]}' from its deps"
-            raise exc
+def outside_project(pattern: str) -> bool:
+    """True when the path ``pattern`` (relative to pipeline.toml's folder) leaves that folder:
+    absolute, ``~`` (which make expands to the home folder) or climbing out with ``..``."""
+    if pattern.startswith(("/", "~")):
+        return True
+    norm = os.path.normpath(pattern)
+    return norm == ".." or norm.startswith("../")
+
+
+def _set_static_recipes(tasks: dict[str, Task], env: tuple[tuple[str, EnvValue], ...]) -> None:
+    """Digest now what cannot depend on the caller's environment (cached with the pipeline)."""
+    from pipekit.fresh.verdict import static_recipe
+
+    for task in tasks.values():
+        if task.uses is None:
+            task.recipe = static_recipe(
+                task.run, env, task.env, task.cwd, task.sources, task.outputs
+            )

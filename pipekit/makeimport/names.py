@@ -13,7 +13,7 @@ def candidate(target: str) -> str:
     """A valid task name close to ``target`` (``build/app.o`` -> ``build-app.o``)."""
     if TASK_NAME.match(target):
         return target
-    name = _BAD.sub("-", target).lstrip(".-")
+    name = _BAD.sub("-", target.replace('"', "").replace("'", "")).lstrip(".-")
     return name or "target"
 
 

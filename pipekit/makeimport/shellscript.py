@@ -93,8 +93,37 @@ def sequence_note(script: str) -> str | None:
     )
 
 
-def echo_note(script: str) -> str | None:
-    """``echo`` with backslashes: dash (make's /bin/sh here) expands them, bash does not."""
-    if re.search(r"(^|[;&|(\s])echo\s[^\n]*\\[abcefnrtv0\\]", script):
-        return "`echo` with a backslash escape: /bin/sh (dash) expands it, bash prints it as is"
-    return None
+_ECHO_ESCAPE = re.compile(r"(^|[;&|(\s])echo\s[^\n]*\\[abcefnrtv0\\]")
+
+
+def echo_escapes(script: str) -> bool:
+    """``echo`` with a backslash escape: dash (make's /bin/sh here) expands it, bash not."""
+    return _ECHO_ESCAPE.search(script) is not None
+
+
+def echo_options(script: str) -> bool:
+    """``echo -e`` / ``echo -n``: dash's echo prints ``-e``; bash's takes it as an option."""
+    return re.search(r"(^|[;&|(\s])echo\s+-[neE]+\s", script) is not None
+
+
+_BRACES = re.compile(r"(?<![$\\])\{[^\s{}'\"]*,[^\s{}'\"]*\}")
+
+
+def brace_expansion(script: str) -> bool:
+    """An unquoted ``{a,b}``: bash expands it to ``a b``, dash (make's /bin/sh here) keeps
+    it as it is. ``set +B`` turns the expansion off in bash."""
+    return _BRACES.search(_unquoted(script)) is not None
+
+
+def background_note(script: str) -> str | None:
+    """A command sent to the background (``cmd &``), which pipekit kills at the task's end."""
+    bare = _unquoted(script).replace("&&", "  ")
+    bare = re.sub(r"[<>]&|&>", "  ", bare)
+    bare = re.sub(r"(^|\s)#[^\n]*", " ", bare)
+    if "&" not in bare:
+        return None
+    return (
+        "a command runs in the background (`&`): make's shell leaves it running after the "
+        "recipe ends; pipekit stops the task's whole process group when its command ends, "
+        "so it is killed. Remove the `&` if it was not meant, or detach it (`setsid cmd &`)"
+    )

@@ -100,6 +100,8 @@ def _task_table(task: ImportedTask) -> Any:
             table.add("run", _array(task.run, multiline=True))
     if task.deps:
         table.add("deps", _array(task.deps, multiline=len(task.deps) > 6))
+    if task.serial:
+        table.add("serial", True)
     if task.sources:
         table.add("sources", _array(task.sources, multiline=len(task.sources) > 6))
     if task.outputs:
@@ -128,9 +130,14 @@ def render(tr: Translation) -> str:
         doc.add("pipeline", pipeline)
     if tr.env:
         env = tomlkit.table()
-        env.add(tomlkit.comment("exported to every recipe by the Makefile"))
+        env.add(tomlkit.comment("the Makefile's variables every recipe sees"))
         for k, v in tr.env.items():
-            env.add(k, _string(v))
+            if isinstance(v, tuple):  # computed when pipekit runs: NAME = { sh = "cmd" }
+                computed = tomlkit.inline_table()
+                computed.append("sh", _string(v[1]))
+                env.add(k, computed)
+            else:
+                env.add(k, _string(v))
         doc.add("env", env)
     tasks = tomlkit.table(is_super_table=True)
     for task in tr.tasks:

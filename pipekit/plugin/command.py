@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # A word the shell may expand as a glob: glob characters and otherwise only characters that
@@ -13,7 +13,9 @@ from typing import Any
 _GLOB_WORD = re.compile(r"[\w@%+=:,./*?\[\]-]*[*?\[][\w@%+=:,./*?\[\]-]*")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# init=False: the hand-written __init__ below is the constructor (argv positional, the rest
+# keyword-only, lists and None normalised); the dataclass gives eq, repr and immutability.
+@dataclass(frozen=True, slots=True, init=False)
 class Command:
     """One command of a task.
 
@@ -24,12 +26,12 @@ class Command:
     pipeline's folder (default: the task's cwd).
     """
 
-    argv: tuple[str, ...] = ()
-    script: str | None = None
-    call: str | None = None
-    args: Mapping[str, Any] = field(default_factory=dict)
-    env: Mapping[str, str] = field(default_factory=dict)
-    cwd: str | None = None
+    argv: tuple[str, ...]
+    script: str | None
+    call: str | None
+    args: Mapping[str, Any]
+    env: Mapping[str, str]
+    cwd: str | None
 
     def __init__(
         self,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from pipekit.graph import topological
+from pipekit.graph import order_after, topological
 from pipekit.plugin.emitters import EmitPlan, PlanTask
-from pipekit.plugin.resolve import config_error, resolve_steps, task_commands
+from pipekit.plugin.resolve import resolve_steps, task_commands
 from pipekit.shell import SHELL, SHELL_FLAGS
 
 if TYPE_CHECKING:
@@ -16,23 +16,14 @@ if TYPE_CHECKING:
     from pipekit.plugin.manager import Plugins
 
 
-def emitter_options(pipeline: Pipeline, emitter: Emitter, owner: str) -> Any:
+def emitter_options(pipeline: Pipeline, emitter: Emitter) -> Any:
     """The emitter's validated options from its table of pipeline.toml (e.g. ``[ci]``)."""
-    from pipekit.plugin import options as opts
+    if not emitter.config_table:
+        return emitter.options()
+    from pipekit.plugin.tables import table_options
 
-    table = emitter.config_table
-    raw = pipeline.tables.get(table, {}) if table else {}
-    if not isinstance(raw, dict):
-        raise config_error(
-            pipeline, (str(table),), f"[{table}] must be a table", task=None, hint=None
-        )
-
-    def error_at(key: str | None, message: str, hint: str | None) -> Exception:
-        keys = (str(table), key) if key else (str(table),)
-        return config_error(pipeline, keys, f"[{table}]: {message}", task=None, hint=hint)
-
-    return opts.validate(
-        raw, emitter.options, owner=f"emitter '{emitter.name}' ([{table}])", error_at=error_at
+    return table_options(
+        pipeline, emitter.config_table, emitter.options, f"emitter '{emitter.name}'"
     )
 
 
@@ -50,6 +41,7 @@ def build_plan(
     global_env = dict(pipeline.env)
     import dataclasses
 
+    after = order_after(pipeline.tasks, [n for n in names if pipeline.tasks[n].serial])
     tasks = []
     for name in names:
         task = pipeline.tasks[name]
@@ -70,6 +62,8 @@ def build_plan(
                 options=step.options if step else None,
                 prepares_environment=step.prepares_environment if step else False,
                 own_env=tuple(task.env),
+                serial=task.serial,
+                after=tuple(after.get(name, ())),
             )
         )
         rendering = plugins.emit_task(emitter.name, tasks[-1])
@@ -77,7 +71,6 @@ def build_plan(
             tasks[-1] = dataclasses.replace(tasks[-1], rendering=rendering)
     out_dir = os.path.dirname(os.path.abspath(output_path))
     source = os.path.relpath(pipeline.path, out_dir)
-    owner = plugins.emitters.owner(emitter.name)
     return EmitPlan(
         pipeline_name=pipeline.name,
         source=source,
@@ -89,6 +82,7 @@ def build_plan(
         shell=(SHELL, *SHELL_FLAGS),
         tasks=tuple(tasks),
         default=pipeline.default,
-        options=emitter_options(pipeline, emitter, owner),
+        options=emitter_options(pipeline, emitter),
         env=tuple(pipeline.env),
+        pipeline_path=pipeline.path,
     )

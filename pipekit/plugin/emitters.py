@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pipekit.plugin.steps import NoOptions
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from pipekit.errors import ConfigError
     from pipekit.plugin.command import Command
 
 
@@ -16,7 +19,8 @@ class PlanTask:
     """A task ready to render: its step expanded into commands.
 
     ``env`` is the task's own env merged over the pipeline's ``[env]``, values raw
-    (``${VAR:-x}`` unexpanded: the emitted file expands them the same way at run time).
+    (``${VAR:-x}`` unexpanded: the emitted file expands them the same way at run time; a
+    value computed by a command, ``{ sh = "COMMAND" }``, is the tuple ``("sh", COMMAND)``).
     ``sources``/``outputs`` include what the step kind adds.
     """
 
@@ -25,7 +29,7 @@ class PlanTask:
     commands: tuple[Command, ...]
     sources: tuple[str, ...]
     outputs: tuple[str, ...]
-    env: tuple[tuple[str, str], ...]
+    env: tuple[tuple[str, str | tuple[str, str]], ...]
     cwd: str | None
     timeout: float | None
     description: str
@@ -35,7 +39,12 @@ class PlanTask:
     #: what a plugin's ``pipekit_emit_task`` returned for this emitter (None: render commands)
     rendering: Any = None
     #: the task's own ``env`` table, raw and in file order (``env`` is it merged over [env])
-    own_env: tuple[tuple[str, str], ...] = ()
+    own_env: tuple[tuple[str, str | tuple[str, str]], ...] = ()
+    #: ``serial = true``: its deps run one after another, in the listed order
+    serial: bool = False
+    #: tasks this one starts after when both run, without depending on them (the order a
+    #: serial task asks for); already honoured by the plan's task order
+    after: tuple[str, ...] = ()
 
     @property
     def needs_pipekit(self) -> bool:
@@ -56,9 +65,18 @@ class EmitPlan:
     default: tuple[str, ...]
     options: Any = None  # the emitter's validated options (from its config table)
     #: the pipeline's ``[env]``, raw and in file order. pipekit expands these one after the
-    #: other against the caller's environment, then the task's ``own_env`` over them.
-    env: tuple[tuple[str, str], ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: other against the caller's environment, then the task's ``own_env`` over them; a
+    #: ``("sh", COMMAND)`` value is COMMAND's output, computed once per run.
+    env: tuple[tuple[str, str | tuple[str, str]], ...] = ()
+    #: where pipeline.toml lives, so that :meth:`error_at` can point into it
+    pipeline_path: str = ""
+
+    def error_at(self, keys: Sequence[str], message: str, hint: str | None = None) -> ConfigError:
+        """An error positioned at ``keys`` of pipeline.toml (``("ci", "python_versions")``),
+        for an emitter to raise about its config table or a task: ``file:line:col``."""
+        from pipekit.load.locate import locate_error
+
+        return locate_error(self.pipeline_path, tuple(keys), message, hint=hint)
 
     def task(self, name: str) -> PlanTask:
         for t in self.tasks:

@@ -27,8 +27,10 @@ hookimpl = pluggy.HookimplMarker("pipekit")
 def pipekit_register_step_kinds(registry: Registry[StepKind]) -> None:
     """Add the step kinds this plugin provides with ``registry.add(MyStep())``.
 
-    Called once per invocation, before pipeline.toml's ``uses`` are resolved. A name that
-    another plugin already registered is an error naming both plugins.
+    Called when a command needs step kinds (plugins load lazily: a plugin whose step kinds
+    the command does not need may not be imported at all), before pipeline.toml's ``uses``
+    are resolved. A name that another plugin already registered is an error naming both
+    plugins. Return nothing: a returned value is an error.
 
     :param registry: the step-kind registry.
 
@@ -40,8 +42,9 @@ def pipekit_register_step_kinds(registry: Registry[StepKind]) -> None:
 def pipekit_register_emitters(registry: Registry[Emitter]) -> None:
     """Add the emitters this plugin provides with ``registry.add(MyEmitter())``.
 
-    Called once per invocation, before ``pipekit emit`` looks up its emitter and before
-    top-level tables of pipeline.toml that emitters own (``config_table``) are validated.
+    Called when a command needs emitters: before ``pipekit emit`` looks up its emitter and
+    before the top-level tables of pipeline.toml that emitters declare (``config_table``)
+    are validated. Return nothing: a returned value is an error.
 
     :param registry: the emitter registry.
 
@@ -67,7 +70,9 @@ def pipekit_run_started(pipeline: Pipeline, tasks: list[str], dry_run: bool) -> 
 def pipekit_before_task(task: Task, commands: list[Command]) -> None:
     """Notification: ``task`` is about to run ``commands`` (not called for skipped tasks).
 
-    Runs in pipekit's process, on the scheduler's path: keep it quick.
+    Runs in pipekit's process, on the scheduler's path: keep it quick. Raising fails the
+    task (it is not recorded as up to date) and stops the run with an error naming the
+    plugin.
 
     :param task: the task (read only).
     :param commands: what it runs, as :class:`pipekit.Command` data.

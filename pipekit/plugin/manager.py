@@ -1,27 +1,29 @@
-"""The plugin manager of one invocation: entry points, local files, blocking, attribution.
+"""The plugin manager of one invocation: a typed facade over pluggy's own hook calls.
 
 Nothing happens at import time. ``load_plugins`` builds a fresh ``pluggy.PluginManager``,
-registers every plugin of the entry-point group ``pipekit`` (the built-ins too) and the
-pipeline's local plugin files, and collects their step kinds and emitters. Every failure
-names the plugin, its distribution and version, and the hook.
+imports the plugins the command needs (``Need``; all of them for ``pipekit plugins`` and
+``check``), and collects their step kinds and emitters. Hooks are called through
+``pm.hook.NAME(...)``, so ``tryfirst``, ``trylast``, ``wrapper=True``, ``hookwrapper=True``
+and ``firstresult`` behave exactly as pluggy documents; the facade only adds attribution:
+every failure names the plugin, its distribution and version, and the hook.
 """
 
 from __future__ import annotations
 
-import functools
-import os
 import sys
-import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
-from pipekit.errors import ConfigError, PipekitError, PluginError
-from pipekit.plugin import hookspecs
+from pipekit.errors import PluginError
+from pipekit.plugin import checks, hookspecs, provides
+from pipekit.plugin.blame import UNKNOWN, PluginInfo, culprit_in_traceback, culprit_on_stack
+from pipekit.plugin.blame import failure as _failure
 from pipekit.plugin.emitters import Emitter
-from pipekit.plugin.entrypoints import DISABLE_ENV, disabled_names, scan_entry_points
-from pipekit.plugin.registry import Registry
+from pipekit.plugin.loading import candidates, import_plugin, module_file
+from pipekit.plugin.provides import RUN_HOOKS
+from pipekit.plugin.registry import Owner, Registry
 from pipekit.plugin.steps import StepKind
 
 if TYPE_CHECKING:
@@ -29,52 +31,57 @@ if TYPE_CHECKING:
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.command import Command
     from pipekit.plugin.emitters import PlanTask
+    from pipekit.plugin.loading import Loader
 
 
-class PluginInfo:
-    """Where a plugin came from: ``source`` is "entry point" or "file"."""
+class Need:
+    """What a command needs from plugins; a plugin providing none of it is not imported."""
 
-    __slots__ = (
-        "disabled",
-        "dist",
-        "error",
-        "module",
-        "name",
-        "path",
-        "source",
-        "value",
-        "version",
-    )
+    __slots__ = ("emitters", "hooks", "step_kinds", "tables")
 
     def __init__(
         self,
-        name: str,
-        source: str,
         *,
-        value: str = "",
-        dist: str | None = None,
-        version: str | None = None,
-        path: str | None = None,
+        step_kinds: Iterable[str] = (),
+        emitters: Iterable[str] = (),
+        tables: Iterable[str] = (),
+        hooks: Iterable[str] = (),
     ) -> None:
-        self.name = name
-        self.source = source
-        self.value = value
-        self.dist = dist
-        self.version = version
-        self.path = path
-        self.module: Any = None
-        self.error: PluginError | None = None
-        self.disabled = False  # blocked by PIPEKIT_DISABLE_PLUGINS
+        self.step_kinds = frozenset(step_kinds)
+        self.emitters = frozenset(emitters)
+        self.tables = frozenset(tables)
+        self.hooks = frozenset(hooks)
 
-    @property
-    def label(self) -> str:
-        """ "plugin 'lint' (pipekit 0.1.0)" — how messages name this plugin."""
-        if self.dist:
-            return f"plugin '{self.name}' ({self.dist} {self.version})"
-        return f"plugin '{self.name}' ({self.path or self.source})"
+    @classmethod
+    def for_emit(cls, pipeline: Pipeline, emitter: str) -> Need:
+        """What ``pipekit emit EMITTER`` needs: the emitter, every step kind of the
+        pipeline, its tables, and the plugins that render tasks (``pipekit_emit_task``)."""
+        return cls(
+            step_kinds=(t.uses for t in pipeline.tasks.values() if t.uses is not None),
+            emitters=(emitter,),
+            tables=pipeline.tables,
+            hooks=("pipekit_emit_task",),
+        )
+
+    def wants(self, record: provides.Record) -> bool:
+        """True when a plugin that provides ``record`` provides something needed."""
+        kinds, emitters, tables, hooks = record
+        return bool(
+            self.step_kinds.intersection(kinds)
+            or self.emitters.intersection(emitters)
+            or self.tables.intersection(tables)
+            or self.hooks.intersection(hooks)
+        )
+
+    def missing(self, plugins: Plugins) -> bool:
+        """True when a needed step kind, emitter or table has no plugin yet."""
+        return bool(
+            self.step_kinds.difference(plugins.step_kinds.names())
+            or self.emitters.difference(plugins.emitters.names())
+            or self.tables.difference(plugins.tables())
+        )
 
 
-# -- the facade ---------------------------------------------------------------------------------
 class Plugins:
     """The loaded plugins of one invocation and a typed facade over their hooks."""
 
@@ -82,225 +89,195 @@ class Plugins:
         self.pm = pm
         self.infos = infos
         self.verbose = verbose
-        self.step_kinds: Registry[StepKind] = Registry(
-            "step kind", StepKind, "pipekit_register_step_kinds"
-        )
-        self.emitters: Registry[Emitter] = Registry("emitter", Emitter, "pipekit_register_emitters")
         self._by_name = {i.name: i for i in infos}
+        self.needed: set[str] = set()  # plugins whose failure fails this command
+        self.step_kinds: Registry[StepKind] = self._registry("step kind", StepKind)
+        self.emitters: Registry[Emitter] = self._registry("emitter", Emitter)
 
+    def _registry(self, kind: str, base: type) -> Registry[Any]:
+        hook = "pipekit_register_step_kinds" if base is StepKind else "pipekit_register_emitters"
+
+        def owner() -> Owner:
+            impls = getattr(self.pm.hook, hook).get_hookimpls()
+            name = culprit_on_stack(sys._getframe(2), impls)
+            return self._by_name.get(name or "", UNKNOWN)
+
+        return Registry(kind, base, hook, owner=owner, check=self._check_item)
+
+    def _check_item(self, item: Any, owner: Owner) -> None:
+        info = self._by_name.get(owner.name, UNKNOWN)
+        problem = checks.plugin_type(item)
+        if problem:
+            raise info.error_for(problem, hook=None, hint="see docs/plugins.md, Options")
+
+    # -- who is who ------------------------------------------------------------------------
     @property
     def errors(self) -> list[PluginError]:
+        """The failure of every plugin that could not be loaded."""
         return [i.error for i in self.infos if i.error is not None]
 
     def info(self, name: str) -> PluginInfo | None:
         return self._by_name.get(name)
 
-    def name_of(self, label: str) -> str:
-        """The plugin name behind a registry owner label ("plugin 'x' (dist 1.0)")."""
-        for info in self.infos:
-            if info.label == label:
-                return info.name
-        return label
+    def owner_info(self, registry: Registry[Any], item: str) -> PluginInfo:
+        """The plugin that registered ``item`` in ``registry``."""
+        return self._by_name.get(registry.owner_name(item), UNKNOWN)
 
     def raise_errors(self) -> None:
-        """Raise the first plugin failure, if any (commands that need plugins call this)."""
-        for err in self.errors:
-            raise err
+        """Raise the first failure of a plugin this command needs, if any."""
+        for info in self.infos:
+            if info.error is not None and info.name in self.needed:
+                raise info.error
 
-    def _fail(self, plugin: str, hook: str, exc: BaseException, what: str) -> PluginError:
-        info = self._by_name.get(plugin)
-        label = info.label if info else f"plugin '{plugin}'"
-        if isinstance(exc, PluginError):
-            return exc
-        return PluginError(
-            f"{label} raised {type(exc).__name__} in {hook}{what}: {exc}",
-            plugin=plugin,
-            dist=info.dist if info else None,
-            hook=hook,
-            hint=f"run with -v for the traceback; disable the plugin with {DISABLE_ENV}={plugin}",
-            traceback_text="".join(traceback.format_exception(exc)),
-        )
+    def tables(self) -> dict[str, tuple[Any, type, PluginInfo]]:
+        """Top-level tables of pipeline.toml that plugins declare: name -> (the step kind or
+        emitter, its options class for the table, its plugin)."""
+        out: dict[str, tuple[Any, type, PluginInfo]] = {}
+        for registry in (self.step_kinds, self.emitters):
+            for item in registry:
+                table, cls = checks.declared_table(item)
+                if table:
+                    out.setdefault(table, (item, cls, self.owner_info(registry, item.name)))
+        return out
 
-    def _each(
-        self, hook: str, kwargs: dict[str, Any], before: Callable[[str], None] | None = None
-    ) -> None:
+    # -- calling ---------------------------------------------------------------------------
+    def call(self, hook: str, where: str = "", **kwargs: Any) -> Any:
+        """``pm.hook.<hook>(**kwargs)``, a failure attributed to the plugin that raised it.
+
+        ``where`` is added to the hook's name in messages (" for task 'x'"). The user's
+        Ctrl-C goes on as KeyboardInterrupt; ``sys.exit()`` in a plugin is its failure.
+        """
         caller = getattr(self.pm.hook, hook)
-        for impl in caller.get_hookimpls():  # registration order: entry points, then files
-            if before is not None:
-                before(impl.plugin_name)
+        try:
+            return caller(**kwargs)
+        except (KeyboardInterrupt, PluginError):
+            raise
+        except BaseException as exc:
+            name = culprit_in_traceback(exc.__traceback__, caller.get_hookimpls())
+            raise self.fail(name or "", hook + where, exc) from None
+
+    def fail(self, plugin: str, where: str, exc: BaseException) -> Exception:
+        """The attributed error for plugin ``plugin`` that raised ``exc`` in ``where``."""
+        return _failure(self._by_name.get(plugin, UNKNOWN), where, exc)
+
+    def who_returned(self, hook: str, **kwargs: Any) -> PluginInfo:
+        """The plugin whose implementation of ``hook`` returns something (not None), found by
+        calling them one by one in pluggy's order. Only on the error path: hooks are pure."""
+        for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
+            if impl.hookwrapper or impl.wrapper:
+                continue
             try:
-                impl.function(*[kwargs[a] for a in impl.argnames])
-            except Exception as exc:
-                raise self._fail(impl.plugin_name, hook, exc, "") from None
+                result = impl.function(**{a: kwargs[a] for a in impl.argnames})
+            except Exception:
+                continue
+            if result is not None:
+                return self._by_name.get(impl.plugin_name, UNKNOWN)
+        return UNKNOWN
 
-    def register_all(self) -> None:
-        """Call the registration hooks, one plugin at a time, attributing each failure."""
-        for hook, registry in (
-            ("pipekit_register_step_kinds", self.step_kinds),
-            ("pipekit_register_emitters", self.emitters),
-        ):
+    def register(self) -> None:
+        """Call the registration hooks. A plugin that breaks in them is set aside with its
+        error (``pipekit plugins`` shows it) and the others register without it."""
+        while True:
+            for registry in (self.step_kinds, self.emitters):
+                registry.clear()
+            try:
+                for hook, registry in (
+                    ("pipekit_register_step_kinds", self.step_kinds),
+                    ("pipekit_register_emitters", self.emitters),
+                ):
+                    if self.call(hook, registry=registry):
+                        raise self._returned_instead(hook)
+                return
+            except PluginError as err:
+                info = self._by_name.get(err.plugin)
+                if info is None or info.error is not None or info.module is None:
+                    raise
+                info.error = err
+                self.pm.unregister(name=info.name)
 
-            def current(name: str, registry: Registry[Any] = registry) -> None:
-                registry._current = self._by_name[name].label if name in self._by_name else name
-                registry._current_name = name
-
-            caller = getattr(self.pm.hook, hook)
-            # Registration order (entry points, then local files): the later plugin is the
-            # one that registers a name another plugin already has.
-            for impl in caller.get_hookimpls():
-                current(impl.plugin_name)
-                info = self._by_name.get(impl.plugin_name)
-                try:
-                    impl.function(*[{"registry": registry}[a] for a in impl.argnames])
-                except Exception as exc:
-                    err = self._fail(impl.plugin_name, hook, exc, "")
-                    if info is not None and info.error is None:
-                        info.error = err
-                    else:
-                        raise err from None
-
-    # Notifications: a plugin that raises stops the run with an error naming it.
-    def run_started(self, pipeline: Pipeline, tasks: list[str], dry_run: bool) -> None:
-        self._each(
-            "pipekit_run_started", {"pipeline": pipeline, "tasks": tasks, "dry_run": dry_run}
+    def _returned_instead(self, hook: str) -> PluginError:
+        scratch: Registry[Any] = Registry("scratch", object)
+        info = self.who_returned(hook, registry=scratch)
+        return info.error_for(
+            f"returned a value from {hook} instead of calling registry.add()",
+            hook=hook,
+            hint="registration hooks return nothing: call registry.add(MyThing()) for each",
         )
+
+    # -- the hooks, typed --------------------------------------------------------------------
+    def run_started(self, pipeline: Pipeline, tasks: list[str], dry_run: bool) -> None:
+        self.call("pipekit_run_started", pipeline=pipeline, tasks=tasks, dry_run=dry_run)
 
     def before_task(self, task: Task, commands: list[Command]) -> None:
-        self._each("pipekit_before_task", {"task": task, "commands": commands})
+        """Raises the attributed PluginError when a plugin raises: the task must then fail."""
+        self.call("pipekit_before_task", f" for task '{task.name}'", task=task, commands=commands)
 
     def after_task(self, task: Task, result: TaskResult) -> None:
-        self._each("pipekit_after_task", {"task": task, "result": result})
+        self.call("pipekit_after_task", f" for task '{task.name}'", task=task, result=result)
 
     def run_finished(self, results: list[TaskResult], exit_code: int) -> None:
-        self._each("pipekit_run_finished", {"results": results, "exit_code": exit_code})
+        self.call("pipekit_run_finished", results=results, exit_code=exit_code)
 
     def emit_task(self, emitter: str, task: PlanTask) -> Any:
-        """The first non-None ``pipekit_emit_task`` result for ``task``, or None."""
-        caller = self.pm.hook.pipekit_emit_task
-        for impl in caller.get_hookimpls()[::-1]:
-            kwargs = {"emitter": emitter, "task": task}
-            try:
-                result = impl.function(*[kwargs[a] for a in impl.argnames])
-            except Exception as exc:
-                raise self._fail(
-                    impl.plugin_name, "pipekit_emit_task", exc, f" for task '{task.name}'"
-                ) from None
-            if result is not None:
-                return result
-        return None
+        """The first non-None ``pipekit_emit_task`` result for ``task``, checked, or None."""
+        where = f" for task '{task.name}'"
+        result = self.call("pipekit_emit_task", where, emitter=emitter, task=task)
+        if result is not None:
+            problem = checks.rendering(emitter, result)
+            if problem:
+                info = self.who_returned("pipekit_emit_task", emitter=emitter, task=task)
+                raise checks.malformed(info, "pipekit_emit_task" + where, problem)
+        return result
+
+    def render(self, emitter: Emitter, plan: Any) -> str:
+        """``emitter.render(plan)``, its failure or a result that is not text attributed."""
+        info = self.owner_info(self.emitters, emitter.name)
+        where = f"emitter '{emitter.name}' render()"
+        try:
+            text = emitter.render(plan)
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:
+            raise self.fail(info.name, where, exc) from None
+        if not isinstance(text, str):
+            raise checks.malformed(info, where, f"render() must return str, not {type(text)}")
+        return text
 
     @property
     def observes_tasks(self) -> bool:
         """True when some plugin implements a run/task notification hook."""
-        return any(
-            getattr(self.pm.hook, h).get_hookimpls()
-            for h in (
-                "pipekit_run_started",
-                "pipekit_before_task",
-                "pipekit_after_task",
-                "pipekit_run_finished",
-            )
-        )
+        return any(getattr(self.pm.hook, h).get_hookimpls() for h in RUN_HOOKS)
 
     def describe(self) -> list[dict[str, Any]]:
         """For ``pipekit plugins``: each plugin with its origin, version and registrations."""
+        return [
+            {
+                "name": info.name,
+                "source": info.source,
+                "module": info.value or info.path,
+                "distribution": info.dist,
+                "version": info.version,
+                "disabled": info.disabled,
+                "step_kinds": self.step_kinds.by_owner(info.label),
+                "emitters": self.emitters.by_owner(info.label),
+                "error": info.error.render() if info.error else None,
+            }
+            for info in self.infos
+        ]
+
+    def learned(self) -> list[tuple[PluginInfo, str | None, provides.Record]]:
+        """What each plugin imported without error provides, for the provides cache."""
         out = []
         for info in self.infos:
-            label = info.label
-            out.append(
-                {
-                    "name": info.name,
-                    "source": info.source,
-                    "module": info.value or info.path,
-                    "distribution": info.dist,
-                    "version": info.version,
-                    "disabled": info.disabled,
-                    "step_kinds": self.step_kinds.by_owner(label),
-                    "emitters": self.emitters.by_owner(label),
-                    "error": info.error.render() if info.error else None,
-                }
-            )
-        return out
-
-
-def _check_hooks(info: PluginInfo, module: Any) -> None:
-    """A function named like a hook but matching none is a misspelling: say so.
-
-    So is an argument that the hook does not pass (implementations take a subset, by name).
-    """
-    import inspect
-
-    from pipekit.errors import did_you_mean
-
-    for attr in dir(module):
-        obj = getattr(module, attr, None)
-        marked = callable(obj) and hasattr(obj, "pipekit_impl")
-        if attr in hookspecs.HOOK_NAMES and marked:
-            takes = list(inspect.signature(getattr(hookspecs, attr)).parameters)
-            try:
-                params = inspect.signature(obj).parameters  # type: ignore[arg-type]
-            except (TypeError, ValueError):
+            if info.module is None or info.error is not None:
                 continue
-            extra = [p for p in params if p not in takes and p != "self"]
-            if extra:
-                raise PluginError(
-                    f"{info.label} implements {attr} with "
-                    + ("an argument" if len(extra) == 1 else "arguments")
-                    + " the hook does not pass: "
-                    + ", ".join(f"'{a}'" for a in extra)
-                    + f"; {attr} passes: {', '.join(takes)}",
-                    plugin=info.name,
-                    dist=info.dist,
-                    hook=attr,
-                    hint="an implementation takes any of the hook's arguments, by name",
-                )
-        if (
-            (attr.startswith("pipekit_") or marked)
-            and attr not in hookspecs.HOOK_NAMES
-            and callable(obj)
-        ):
-            hint = did_you_mean(attr, hookspecs.HOOK_NAMES)
-            raise PluginError(
-                f"{info.label} defines '{attr}', which is not a pipekit hook"
-                + (f"; {hint}" if hint else ""),
-                plugin=info.name,
-                dist=info.dist,
-                hook=attr,
-                hint="the hooks are listed in docs/plugins.md",
-            )
-
-
-def _register(pm: pluggy.PluginManager, info: PluginInfo, module: Any) -> None:
-    _check_hooks(info, module)
-    try:
-        pm.register(module, name=info.name)
-    except ValueError as exc:  # the same name twice
-        raise PluginError(
-            f"{info.label}: {exc}", plugin=info.name, dist=info.dist, hint="rename one of them"
-        ) from None
-    except pluggy.PluginValidationError as exc:
-        raise PluginError(
-            f"{info.label} has a bad hook implementation: {exc}",
-            plugin=info.name,
-            dist=info.dist,
-            hook=getattr(exc, "hook", None) and str(exc),
-        ) from None
-
-
-def _import_failure(info: PluginInfo, exc: BaseException) -> PluginError:
-    return PluginError(
-        f"{info.label} failed to import: {type(exc).__name__}: {exc}",
-        plugin=info.name,
-        dist=info.dist,
-        hint=f"reinstall or fix it, or disable it with {DISABLE_ENV}={info.name} "
-        "(-v shows the traceback)",
-        traceback_text="".join(traceback.format_exception(exc)),
-    )
-
-
-def local_plugin_files(pipeline: Pipeline) -> list[str]:
-    root = pipeline.root
-    return [p if os.path.isabs(p) else os.path.join(root, p) for p in pipeline.plugins]
+            label = info.label
+            kinds = tuple(self.step_kinds.by_owner(label))
+            emitters = tuple(self.emitters.by_owner(label))
+            tables = tuple(t for t, (_, _, i) in self.tables().items() if i is info)
+            hooks = tuple(sorted(c.name for c in self.pm.get_hookcallers(info.module) or ()))
+            out.append((info, module_file(info), (kinds, emitters, tables, hooks)))
+        return out
 
 
 def load_plugins(
@@ -309,96 +286,36 @@ def load_plugins(
     verbose: bool = False,
     entry_points: bool = True,
     extra: Iterable[tuple[str, Any]] = (),
+    need: Need | None = None,
 ) -> Plugins:
-    """A new plugin manager with every plugin registered and its registrations collected.
+    """A new plugin manager with the plugins ``need`` asks for (None: all) registered.
 
-    Plugins that fail to import or register are recorded with their error (``Plugins.errors``)
-    so that ``pipekit plugins`` can list them; commands that need plugins raise it.
+    A plugin is imported when its remembered record (see provides.py) says it provides
+    something needed, or when it has no record yet. Plugins that fail to import or register
+    are kept with their error (``Plugins.errors``) so that ``pipekit plugins`` can list them;
+    ``raise_errors`` raises only the failures this command needs.
     """
     pm = pluggy.PluginManager("pipekit")
     pm.add_hookspecs(hookspecs)
-    infos: list[PluginInfo] = []
-    blocked = disabled_names()
-
-    def add(info: PluginInfo, load: Callable[[], Any]) -> None:
-        infos.append(info)
-        if info.name in blocked or (info.dist and info.dist in blocked):
+    found = candidates(pipeline, entry_points=entry_points, extra=extra)
+    root = pipeline.root if pipeline is not None else ""
+    provides.recall((info for info, _ in found), root)
+    plugins = Plugins(pm, [info for info, _ in found], verbose)
+    pending: list[tuple[PluginInfo, Loader]] = []
+    for info, load in found:
+        if info.disabled:
             pm.set_blocked(info.name)
-            info.error = None
-            info.disabled = True
-            return
-        try:
-            module = load()
-        except PipekitError as exc:
-            info.error = exc if isinstance(exc, PluginError) else _import_failure(info, exc)
-            return
-        except Exception as exc:
-            info.error = _import_failure(info, exc)
-            return
-        info.module = module
-        try:
-            _register(pm, info, module)
-        except PluginError as exc:
-            info.error = exc
-
-    if entry_points:
-        import importlib
-
-        for name, value, dist, version in scan_entry_points():
-            info = PluginInfo(name, "entry point", value=value, dist=dist, version=version)
-
-            def load_ep(value: str = value) -> Any:
-                module_name, _, attr = value.partition(":")
-                obj = importlib.import_module(module_name)
-                for part in filter(None, attr.split(".")):
-                    obj = getattr(obj, part)
-                return obj
-
-            add(info, load_ep)
-
-    for name, obj in extra:  # plugins given by code (tests, embedding)
-        add(PluginInfo(name, "code"), functools.partial(_identity, obj))
-
-    if pipeline is not None:
-        for path in local_plugin_files(pipeline):
-            stem = os.path.splitext(os.path.basename(path))[0]
-            info = PluginInfo(stem, "file", path=os.path.relpath(path, pipeline.root))
-            if not os.path.isfile(path):
-                from pipekit.errors import display_path
-                from pipekit.load.locate import Locator
-
-                with open(pipeline.path, encoding="utf-8-sig") as f:
-                    pos = Locator(f.read()).find(("pipeline", "plugins"))
-                raise ConfigError(
-                    f"plugin file '{info.path}' does not exist",
-                    file=display_path(pipeline.path),
-                    line=pos[0] if pos else None,
-                    col=pos[1] if pos else None,
-                    hint="paths in [pipeline].plugins are relative to pipeline.toml",
-                )
-            add(info, functools.partial(_import_file, path, stem))
-
-    plugins = Plugins(pm, infos, verbose)
-    plugins.register_all()
+        elif need is None or info.provides is None or need.wants(info.provides):
+            # The pipeline's own plugin files are always needed by its commands.
+            if need is None or info.provides is not None or info.source == "file":
+                plugins.needed.add(info.name)
+            import_plugin(pm, info, load)
+        else:
+            pending.append((info, load))
+    plugins.register()
+    if need is not None and need.missing(plugins):
+        for info, load in pending:  # a record may be stale: look everywhere
+            import_plugin(pm, info, load)
+        plugins.register()
+    provides.remember(plugins.learned(), root)
     return plugins
-
-
-def _identity(obj: Any) -> Any:
-    return obj
-
-
-def _import_file(path: str, stem: str) -> Any:
-    import importlib.util
-
-    module_name = f"pipekit_local_{stem}"
-    spec = importlib.util.spec_from_file_location(module_name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot import {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(module_name, None)
-        raise
-    return module

@@ -1,8 +1,9 @@
 """Validate a ``with`` table (or an emitter's table) against a step kind's options dataclass.
 
 Every plugin gets the same error quality: unknown keys with "did you mean", expected types,
-allowed values. Supported field types: str, int, float, bool, ``tuple[str, ...]``,
-``list[str]``, ``dict[str, str]``, ``Literal[...]``, and ``X | None`` of these.
+allowed values. Supported field types (``SUPPORTED``, checked when the plugin registers):
+str, int, float, bool, ``pathlib.Path``, ``Literal[...]``, ``tuple[T, ...]`` and ``list[T]``
+of str/int/float/bool/Path, ``dict[str, str]``, ``Any`` and ``X | None`` of these.
 """
 
 from __future__ import annotations
@@ -11,10 +12,17 @@ import dataclasses
 import types
 import typing
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from pipekit.errors import did_you_mean
 from pipekit.load.validate import toml_kind
+
+SUPPORTED = (
+    "str, int, float, bool, pathlib.Path, Literal[...], tuple[T, ...] or list[T] "
+    "of str/int/float/bool/Path, dict[str, str], Any, and X | None of these"
+)
+_SCALARS = (str, int, float, bool, Path)
 
 # Makes the error for a key (None: the table itself): (message, hint) -> exception.
 ErrorAt = Callable[[str | None, str, str | None], Exception]
@@ -32,10 +40,14 @@ def type_name(tp: Any) -> str:
         return "an integer"
     if tp is float:
         return "a number"
+    if tp is Path:
+        return "a path (a string)"
     if origin is typing.Literal:
         return "one of " + ", ".join(repr(a) for a in args)
     if origin in (tuple, list):
-        return "a list of strings"
+        item = type_name(args[0]) if args else "a string"
+        plural = {"a string": "strings", "an integer": "integers", "a number": "numbers"}
+        return "a list of " + plural.get(item, f"items that are each {item}")
     if origin is dict:
         return "a table of strings"
     if origin in (typing.Union, types.UnionType):
@@ -78,15 +90,22 @@ def _convert(value: object, tp: Any) -> object:
         if isinstance(value, str):
             return value
         raise _Mismatch
+    if tp is Path:
+        if isinstance(value, str) and value:
+            return Path(value)
+        raise _Mismatch
     if origin is typing.Literal:
         if value in args and type(value) in {type(a) for a in args}:
             return value
         raise _Mismatch
     if origin in (tuple, list):
-        items = [value] if isinstance(value, str) else value  # one string is a list of one
-        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise _Mismatch
-        return tuple(items) if origin is tuple else list(items)
+        item_type = args[0] if args else str
+        if not isinstance(value, list):
+            if item_type is not str:
+                raise _Mismatch
+            value = [value]  # one string is a list of one
+        items = [_convert(i, item_type) for i in value]
+        return tuple(items) if origin is tuple else items
     if origin is dict:
         if not isinstance(value, dict):
             raise _Mismatch
@@ -99,6 +118,44 @@ def _convert(value: object, tp: Any) -> object:
     if isinstance(tp, type) and isinstance(value, tp):
         return value
     raise _Mismatch
+
+
+def unsupported(tp: Any) -> bool:
+    """True when pipekit cannot fill a field of type ``tp`` from TOML (see ``SUPPORTED``)."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if tp is Any or tp in _SCALARS:
+        return False
+    if origin is typing.Literal:
+        return not all(isinstance(a, str | int | bool) for a in args)
+    if origin in (typing.Union, types.UnionType):
+        return any(unsupported(a) for a in args if a is not type(None))
+    if origin is tuple:
+        return not (len(args) == 2 and args[1] is Ellipsis and args[0] in _SCALARS)
+    if origin is list:
+        return not (len(args) == 1 and args[0] in _SCALARS)
+    if origin is dict:
+        return args != (str, str)
+    return True
+
+
+def check_class(cls: object, what: str) -> str | None:
+    """What is wrong with ``cls`` as an options class (None: nothing). ``what`` names it."""
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        return f"{what} must be a dataclass (@dataclass(frozen=True) class ...), not {cls!r}"
+    try:
+        hints = typing.get_type_hints(cls)
+    except Exception as exc:  # a name in an annotation that cannot be resolved
+        return f"the field types of {what} {cls.__qualname__} cannot be read: {exc}"
+    for f in dataclasses.fields(cls):
+        tp = hints.get(f.name, Any)
+        if unsupported(tp):
+            name = getattr(tp, "__name__", None) or str(tp)
+            return (
+                f"option '{f.name}' of {what} {cls.__qualname__} has the type {name}, "
+                f"which pipekit cannot read from TOML; supported: {SUPPORTED}"
+            )
+    return None
 
 
 def field_specs(cls: type) -> list[tuple[str, Any, object]]:

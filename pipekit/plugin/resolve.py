@@ -6,137 +6,125 @@ file:line:col errors as the rest of pipeline.toml.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pipekit.errors import ConfigError, PipekitError, PluginError
+from pipekit.errors import ConfigError
 from pipekit.plugin.command import Command
+from pipekit.plugin.located import config_error
+from pipekit.plugin.resolved import ResolvedStep
+
+__all__ = ["ResolvedStep", "config_error", "resolve_one", "resolve_steps", "task_commands"]
 
 if TYPE_CHECKING:
     from pipekit.model import Pipeline, Task
+    from pipekit.plugin.blame import PluginInfo
     from pipekit.plugin.manager import Plugins
-
-
-class ResolvedStep:
-    """A ``uses`` task after expansion: its commands and what its kind adds to the task."""
-
-    __slots__ = ("commands", "kind", "options", "outputs", "prepares_environment", "sources")
-
-    def __init__(
-        self,
-        kind: str,
-        options: Any,
-        commands: tuple[Command, ...],
-        sources: tuple[str, ...],
-        outputs: tuple[str, ...],
-        prepares_environment: bool,
-    ) -> None:
-        self.kind = kind
-        self.options = options
-        self.commands = commands
-        self.sources = sources
-        self.outputs = outputs
-        self.prepares_environment = prepares_environment
-
-
-def config_error(
-    pipeline: Pipeline, keys: tuple[str, ...], message: str, *, task: str | None, hint: str | None
-) -> ConfigError:
-    """A ConfigError positioned at ``keys`` in pipeline.toml (reads the file: error path only)."""
-    from pipekit.errors import display_path
-    from pipekit.load.locate import Locator
-
-    try:
-        with open(pipeline.path, encoding="utf-8-sig") as f:
-            pos = Locator(f.read()).find(keys)
-    except OSError:
-        pos = None
-    return ConfigError(
-        message,
-        file=display_path(pipeline.path),
-        line=pos[0] if pos else None,
-        col=pos[1] if pos else None,
-        task=task,
-        hint=hint,
-    )
 
 
 def resolve_steps(
     pipeline: Pipeline, plugins: Plugins, names: list[str] | None = None
 ) -> dict[str, ResolvedStep]:
     """Expand every ``uses`` task (of ``names``, default all); raise the first problem."""
-    from pipekit.plugin import options as opts
-    from pipekit.plugin.steps import StepContext
-
     plugins.raise_errors()
     out: dict[str, ResolvedStep] = {}
-    root = Path(pipeline.root)
     for name in names if names is not None else list(pipeline.tasks):
         task = pipeline.tasks[name]
-        if task.uses is None:
-            continue
-        kind = plugins.step_kinds.get(task.uses)
-        if kind is None:
-            raise _unknown_kind(pipeline, plugins, task)
-        owner = plugins.step_kinds.owner(task.uses)
-
-        def error_at(
-            key: str | None, message: str, hint: str | None, name: str = name
-        ) -> Exception:
-            keys = ("tasks", name, "with", key) if key else ("tasks", name, "with")
-            return config_error(pipeline, keys, f"task '{name}': {message}", task=name, hint=hint)
-
-        options = opts.validate(
-            task.with_, kind.options, owner=f"step kind '{task.uses}'", error_at=error_at
-        )
-        ctx = StepContext(task=name, root=root, pipeline=pipeline)
-        hook = f"step kind '{task.uses}' for task '{name}'"
-        try:
-            commands = tuple(kind.expand(options, ctx))
-            sources = tuple(kind.sources(options, ctx))
-            outputs = tuple(kind.outputs(options, ctx))
-        except PipekitError:
-            raise
-        except Exception as exc:
-            raise plugins._fail(plugins.name_of(owner), hook, exc, "") from None
-        _check_shape(plugins, owner, hook, commands, sources, outputs)
-        out[name] = ResolvedStep(
-            task.uses, options, commands, sources, outputs, bool(kind.prepares_environment)
-        )
+        if task.uses is not None:
+            out[name] = resolve_one(pipeline, plugins, task)
     return out
 
 
-def _check_shape(
-    plugins: Plugins,
-    owner: str,
-    hook: str,
-    commands: tuple[object, ...],
-    sources: tuple[object, ...],
-    outputs: tuple[object, ...],
-) -> None:
-    bad = next((c for c in commands if not isinstance(c, Command)), None)
-    problem = None
-    if bad is not None:
-        problem = f"expand() returned {bad!r}, not a pipekit.Command"
-    elif not commands:
-        problem = "expand() returned no commands"
-    elif not all(isinstance(s, str) for s in (*sources, *outputs)):
-        problem = "sources()/outputs() must return strings"
-    if problem:
-        raise malformed(plugins, owner, hook, problem)
+def resolve_one(pipeline: Pipeline, plugins: Plugins, task: Task) -> ResolvedStep:
+    """Validate the task's ``with`` table and expand its step, checking what comes back."""
+    from pipekit.plugin import options as opts
+    from pipekit.plugin.steps import StepContext
 
+    assert task.uses is not None
+    kind = plugins.step_kinds.get(task.uses)
+    if kind is None:
+        raise _unknown_kind(pipeline, plugins, task)
+    info = plugins.owner_info(plugins.step_kinds, task.uses)
+    name = task.name
 
-def malformed(plugins: Plugins, owner: str, hook: str, problem: str) -> PluginError:
-    """The error for a plugin (``owner``, its label) that returned data of the wrong shape."""
-    name = plugins.name_of(owner)
-    info = plugins.info(name)
-    return PluginError(
-        f"{owner} returned malformed data in {hook}: {problem}",
-        plugin=name,
-        dist=info.dist if info else None,
-        hook=hook,
-        hint="this is a bug in the plugin; report it to its authors",
+    def error_at(key: str | None, message: str, hint: str | None) -> Exception:
+        keys = ("tasks", name, "with", key) if key else ("tasks", name, "with")
+        return config_error(pipeline, keys, f"task '{name}': {message}", task=name, hint=hint)
+
+    options = opts.validate(
+        task.with_, kind.options, owner=f"step kind '{task.uses}'", error_at=error_at
     )
+    config = None
+    if kind.config_table:
+        from pipekit.plugin.tables import table_options
+
+        owner = f"step kind '{kind.name}'"
+        config = table_options(pipeline, kind.config_table, kind.config_options, owner)
+    ctx = StepContext(task=name, root=Path(pipeline.root), pipeline=pipeline, config=config)
+    where = f"step kind '{task.uses}' for task '{name}'"
+    commands = _ask(plugins, info, where, "expand()", kind.expand, options, ctx)
+    sources = _ask(plugins, info, where, "sources()", kind.sources, options, ctx)
+    outputs = _ask(plugins, info, where, "outputs()", kind.outputs, options, ctx)
+    stamps = tuple(code_stamp(info, c.call, pipeline.root) for c in commands if c.call is not None)
+    return ResolvedStep(
+        task.uses,
+        options,
+        commands,
+        sources,
+        outputs,
+        bool(kind.prepares_environment),
+        repr((repr(options), *stamps)) if stamps else repr(options),
+    )
+
+
+def _ask(
+    plugins: Plugins, info: PluginInfo, where: str, method: str, func: Any, *args: Any
+) -> tuple[Any, ...]:
+    """Call a step kind's method; its failure or malformed result is the plugin's error."""
+    from pipekit.plugin import checks
+
+    try:
+        value = func(*args)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        raise plugins.fail(info.name, where, exc) from None
+    problem = checks.step_commands(value) if method == "expand()" else checks.paths(method, value)
+    if problem:
+        raise checks.malformed(info, where, problem)
+    return tuple(value)
+
+
+def code_stamp(info: PluginInfo, call: str, root: str) -> str:
+    """What identifies the code behind ``Command(call=...)``: the installed distribution's
+    version, else the content of the called module's file (a local plugin)."""
+    if info.dist:
+        return f"{info.dist} {info.version}"
+    from pipekit.digest import digest
+
+    path = call_file(call, root)
+    try:
+        with open(path or "", "rb") as f:
+            return digest(f.read()).hex()
+    except OSError:
+        return f"{call} (no file)"
+
+
+def call_file(call: str, root: str) -> str | None:
+    """The file of the module that ``call`` names, as the worker would import it."""
+    import sys
+
+    module_name = call.partition(":")[0]
+    module = sys.modules.get(module_name)
+    found = getattr(module, "__file__", None)
+    if found:
+        return str(found)
+    base = os.path.join(root, *module_name.split("."))
+    for candidate in (base + ".py", os.path.join(base, "__init__.py")):
+        if os.path.isfile(candidate):
+            return candidate
+    return None
 
 
 def _unknown_kind(pipeline: Pipeline, plugins: Plugins, task: Task) -> ConfigError:
@@ -146,6 +134,9 @@ def _unknown_kind(pipeline: Pipeline, plugins: Plugins, task: Task) -> ConfigErr
     known = plugins.step_kinds.names()
     hint = did_you_mean(task.uses, known)
     provided = ", ".join(known) if known else "none"
+    broken = [i.error for i in plugins.infos if i.error is not None]
+    if broken:  # the missing kind may be theirs
+        provided += "; a broken plugin may provide it: " + broken[0].message
     return config_error(
         pipeline,
         ("tasks", task.name, "uses"),

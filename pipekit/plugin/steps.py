@@ -22,12 +22,14 @@ class NoOptions:
 class StepContext:
     """What a step kind may know about the task it expands.
 
-    ``root`` is the pipeline's folder; ``pipeline`` the whole validated pipeline (read only).
+    ``root`` is the pipeline's folder; ``pipeline`` the whole validated pipeline (read only);
+    ``config`` the validated options of the step kind's own table (``config_table``), or None.
     """
 
     task: str
     root: Path
     pipeline: Pipeline
+    config: Any = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,8 +73,8 @@ class ProjectScan:
 class Proposal:
     """A task that a step kind proposes for ``pipekit init``.
 
-    ``with_`` holds only the options that differ from the defaults; ``comment`` is written
-    above the task in the generated pipeline.toml.
+    ``with_`` holds only the options that differ from the defaults; ``comment`` becomes the
+    task's ``description`` up to its first "; ", and a comment line for the rest.
     """
 
     task: str
@@ -89,10 +91,16 @@ class StepKind:
     Subclass it, set ``name`` and ``options`` (a frozen dataclass whose fields are the ``with``
     keys, with types and defaults: the core validates the user's table against it), and
     implement :meth:`expand`. Register an instance in ``pipekit_register_step_kinds``.
+
+    A step kind may read a top-level table of pipeline.toml shared by all its tasks: name it
+    in ``config_table`` and give its schema in ``config_options`` (a dataclass, validated like
+    ``options``); ``StepContext.config`` then holds the validated table.
     """
 
     name: ClassVar[str]
     options: ClassVar[type[Any]] = NoOptions
+    config_table: ClassVar[str | None] = None
+    config_options: ClassVar[type[Any]] = NoOptions
     description: ClassVar[str] = ""
     #: True for steps that only prepare the environment (install): the GitHub emitter
     #: repeats them as steps in every job that needs them instead of giving them a job.

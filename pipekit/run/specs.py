@@ -15,6 +15,7 @@ from pipekit.shell import SHELL, SHELL_FLAGS
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    from pipekit.envexpand import EnvValue
     from pipekit.fresh.state import Record, State
     from pipekit.fresh.verdict import Verdict
     from pipekit.model import Pipeline, Task
@@ -61,6 +62,7 @@ class Recipes:
         self.force = force
         self.dry_run = dry_run
         self._base_env: dict[str, str] | None = None
+        self._task_env: dict[str, dict[str, str]] = {}
         self._global_declared: tuple[tuple[str, str], ...] | None = None
         self._recipes: dict[str, tuple[bytes, bytes, bytes]] = {}
         # Paths whose stat facts matched a record in this pass: a dep's output is also its
@@ -70,19 +72,39 @@ class Recipes:
     @property
     def base_env(self) -> dict[str, str]:
         if self._base_env is None:
-            env = dict(os.environ)
-            for key, value in self.pipeline.env:
-                env[key] = envexpand.expand(value, env)
-            self._base_env = env
+            self._base_env = self._extend(dict(os.environ), self.pipeline.env, None)
         return self._base_env
 
     def task_env(self, task: Task) -> dict[str, str]:
-        env = self.base_env
-        if task.env:
-            env = dict(env)
-            for key, value in task.env:
-                env[key] = envexpand.expand(value, env)
+        if not task.env:
+            return self.base_env
+        env = self._task_env.get(task.name)
+        if env is None:
+            env = self._task_env[task.name] = self._extend(dict(self.base_env), task.env, task.name)
         return env
+
+    def _extend(
+        self, env: dict[str, str], values: tuple[tuple[str, EnvValue], ...], task: str | None
+    ) -> dict[str, str]:
+        """``env`` with ``values`` set in order, each seeing the ones before it."""
+        for key, value in values:
+            if isinstance(value, str):
+                env[key] = envexpand.expand(value, env)
+            else:
+                from pipekit.run.computed import compute
+
+                env[key] = compute(self.pipeline, key, value[1], env, task)
+        return env
+
+    def compute_env(self, order: list[str]) -> None:
+        """Run the commands of computed env values (``{ sh = ... }``) the tasks of ``order``
+        need, before any task starts: once per run, and a failing one stops the run first."""
+        if any(isinstance(v, tuple) for _, v in self.pipeline.env):
+            self.base_env  # noqa: B018 (computes it)
+        tasks = self.pipeline.tasks
+        for name in order:
+            if any(isinstance(v, tuple) for _, v in tasks[name].env):
+                self.task_env(tasks[name])
 
     def declared_env(self, task: Task) -> tuple[tuple[str, str], ...]:
         """The pipeline-declared variables as this task sees them (what the state hashes)."""
@@ -114,7 +136,8 @@ class Recipes:
                     cmd.call,
                     json.dumps(dict(cmd.args)),
                 ]
-                cenv = {**cenv, "PYTHONUNBUFFERED": "1"}
+                force = {"PIPEKIT_FORCE": "1"} if self.force else {}  # docs/plugins.md
+                cenv = {**cenv, "PYTHONUNBUFFERED": "1", **force}
                 out.append(Spec(argv, cenv, ccwd, f"(pipekit step {task.uses})"))
             else:
                 text = cmd.shell_text()
@@ -124,7 +147,7 @@ class Recipes:
     def recipe(self, task: Task) -> tuple[bytes, bytes, bytes]:
         """Digests of what the task does: commands, declared env, options (memoised)."""
         step = self.steps.get(task.name)
-        if step is None and task.recipe is not None:
+        if task.recipe is not None:  # a uses task's, from the steps cache: plugin/stepcache.py
             return task.recipe
         known = self._recipes.get(task.name)
         if known is not None:
@@ -133,7 +156,7 @@ class Recipes:
             task.run if step is None else tuple(c.identity() for c in step.commands),
             self.declared_env(task),
             task.uses,
-            repr(step.options) if step is not None else None,
+            step.fingerprint if step is not None else None,
             task.cwd,
             task.sources,
             task.outputs,
@@ -147,6 +170,7 @@ class Recipes:
         This is the whole cost of a no-op run, so it avoids everything the scheduler does
         per task. A task counts only when every incremental dep counts too.
         """
+        self.compute_env(order)
         if self.state is None or self.force:
             return set()
         records = self.state.records
@@ -185,7 +209,7 @@ class Recipes:
                 now = records.get(dep)
                 if now is None or now[4] != outputs:
                     return False
-        stat = os.stat
+        stat, join, root = os.stat, os.path.join, self.root
         matched = self._matched
         for paths, facts in ((patterns[0], record[1]), (patterns[1], record[2])):
             if len(paths) != len(facts):
@@ -200,7 +224,7 @@ class Recipes:
                         return False
                     continue
                 try:
-                    st = stat(path)  # the run's cwd is the pipeline's folder
+                    st = stat(join(root, path))
                 except OSError:
                     return False
                 if (

@@ -7,6 +7,18 @@ import os
 from collections.abc import Iterable
 
 from pipekit.events import TaskResult
+from pipekit.run.reporter import Reporter
+
+
+class TraceReporter(Reporter):
+    """A reporter that writes the finished run to ``path`` (for pipeline ``name``)."""
+
+    def __init__(self, path: str, name: str) -> None:
+        self.path = path
+        self.name = name
+
+    def run_finished(self, results: list[TaskResult], elapsed: float, exit_code: int) -> None:
+        write_trace(self.path, self.name, results)
 
 
 def lanes(results: Iterable[TaskResult]) -> list[tuple[TaskResult, int]]:
@@ -26,6 +38,7 @@ def lanes(results: Iterable[TaskResult]) -> list[tuple[TaskResult, int]]:
 
 
 def write_trace(path: str, name: str, results: list[TaskResult]) -> None:
+    """Write ``results`` to ``path`` as trace events, one row ("thread") per lane."""
     trace_events: list[dict[str, object]] = [
         {"name": "process_name", "ph": "M", "pid": 1, "tid": 0, "args": {"name": f"pipekit {name}"}}
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -45,35 +46,19 @@ def build(
     command: Sequence[str] = (),
     port: int | None = None,
     write_dockerfile: bool = False,
+    exclude: Sequence[str] = (),
 ) -> None:
-    """Build ``image`` from ``context`` unless an image of the same content hash exists."""
+    """Build ``image`` from ``context`` unless an image of the same content hash exists
+    (``--force``, seen as ``PIPEKIT_FORCE=1``, builds it anyway). ``exclude``: paths in the
+    context that other tasks write, left out of the hash and the context sent."""
     client = connect()
     ctx_dir = Path(context)
     if not ctx_dir.is_dir():
         raise StepFailed(f"build context '{context}' is not a folder", exit_code=2)
-    df_path = Path(dockerfile)
-    if df_path.is_file():
-        df_text, df_name = df_path.read_text(encoding="utf-8"), dockerfile
-    else:
-        files = context_files(ctx_dir, None)
-        df_text = dockerfiles.generate(
-            base=base,
-            requirements=[r for r in requirements if (ctx_dir / r).is_file()],
-            project=project and (ctx_dir / "pyproject.toml").is_file(),
-            command=list(command) or dockerfiles.default_command(files),
-            port=port,
-            task=task,
-        )
-        df_name = f"{dockerfile} (generated)"
-        if write_dockerfile:
-            df_path.write_text(df_text, encoding="utf-8")
-            df_name = dockerfile
-            say(f"wrote {dockerfile}: it is yours now, edit it as you like")
-        else:
-            say(
-                f"no {dockerfile}: building from a generated one (write_dockerfile = true keeps it)"
-            )
-    files = [f for f in context_files(ctx_dir, None) if f != ".dockerignore"]
+    generated = {"base": base, "requirements": requirements, "project": project}
+    generated.update(command=command, port=port, task=task)
+    df_text, df_name = _dockerfile(ctx_dir, dockerfile, generated, write=write_dockerfile)
+    files = [f for f in context_files(ctx_dir, None, exclude) if f != ".dockerignore"]
     settings = {
         "build_args": dict(build_args or {}),
         "target": target,
@@ -82,53 +67,92 @@ def build(
     digest = content_hash(ctx_dir, files, df_text, settings)
     revision = git.commit(ctx_dir)
     refs = resolve_tags(image, tags, digest=digest, revision=revision)
-
-    found = client.images.list(filters={"label": f"{HASH_LABEL}={digest}"})
-    if found:
-        _tag_all(client, found[0].id, refs)
-        say(f"{refs[0]} is up to date (context {digest[:12]} unchanged): build skipped")
-        _report(refs, found[0].id)
+    if _reuse(client, digest, refs):
         return
-
+    all_labels = _labels(image, task, digest, revision, source or git.source_url(ctx_dir))
     steps = dockerfiles.instructions(df_text)
     _ensure_bases(client, steps, df_name, pull)
-    all_labels = {
-        "org.opencontainers.image.created": _now(),
-        "org.opencontainers.image.title": image.rsplit("/", 1)[-1],
-        HASH_LABEL: digest,
-        TASK_LABEL: task,
-        **({"org.opencontainers.image.revision": revision} if revision else {}),
-        **(
-            {"org.opencontainers.image.source": src}
-            if (src := source or git.source_url(ctx_dir))
-            else {}
-        ),
-        **dict(labels or {}),
-    }
-    # The daemon reads .dockerignore again and removes what it lists from the context before
-    # any COPY: the Dockerfile pipekit sends, and .dockerignore itself when the user has none.
-    mine = [] if (ctx_dir / ".dockerignore").is_file() else [".dockerignore"]
-    ignore = "\n".join([*ignore_patterns(ctx_dir), SENT_DOCKERFILE, *mine]) + "\n"
-    tar = context_tar(ctx_dir, files, {SENT_DOCKERFILE: df_text, ".dockerignore": ignore})
     say(f"building {refs[0]} from {len(files)} files (context {digest[:12]})")
     image_id = _stream_build(
         client,
         steps,
         df_name,
-        fileobj=tar,
-        custom_context=True,
-        dockerfile=SENT_DOCKERFILE,
+        fileobj=_sent_context(ctx_dir, files, df_text),
         tag=refs[0],
-        labels=all_labels,
+        labels={**all_labels, **dict(labels or {})},
         buildargs=dict(build_args or {}),
         target=target,
         pull=pull,
-        rm=True,
-        forcerm=True,
-        decode=True,
     )
     _tag_all(client, image_id, refs)
     _report(refs, image_id)
+
+
+def _labels(
+    image: str, task: str, digest: str, revision: str | None, source: str | None
+) -> dict[str, str]:
+    """The OCI labels pipekit sets, and its own (the context hash finds the image again)."""
+    out = {
+        "org.opencontainers.image.created": _now(),
+        "org.opencontainers.image.title": image.rsplit("/", 1)[-1],
+        HASH_LABEL: digest,
+        TASK_LABEL: task,
+    }
+    if revision:
+        out["org.opencontainers.image.revision"] = revision
+    if source:
+        out["org.opencontainers.image.source"] = source
+    return out
+
+
+def _dockerfile(
+    ctx_dir: Path, dockerfile: str, generated: Mapping[str, Any], *, write: bool
+) -> tuple[str, str]:
+    """(text, name for messages) of the project's Dockerfile, or of one generated from
+    ``generated`` (written to ``dockerfile`` when ``write``)."""
+    df_path = Path(dockerfile)
+    if df_path.is_file():
+        return df_path.read_text(encoding="utf-8"), dockerfile
+    files = context_files(ctx_dir, None)
+    df_text = dockerfiles.generate(
+        base=generated["base"],
+        requirements=[r for r in generated["requirements"] if (ctx_dir / r).is_file()],
+        project=generated["project"] and (ctx_dir / "pyproject.toml").is_file(),
+        command=list(generated["command"]) or dockerfiles.default_command(files),
+        port=generated["port"],
+        task=generated["task"],
+    )
+    if write:
+        df_path.write_text(df_text, encoding="utf-8")
+        say(f"wrote {dockerfile}: it is yours now, edit it as you like")
+        return df_text, dockerfile
+    say(f"no {dockerfile}: building from a generated one (write_dockerfile = true keeps it)")
+    return df_text, f"{dockerfile} (generated)"
+
+
+def _reuse(client: Any, digest: str, refs: Sequence[str]) -> bool:
+    """Tag the image built from this very context, if there is one; False to build."""
+    found = client.images.list(filters={"label": f"{HASH_LABEL}={digest}"})
+    if not found:
+        return False
+    if os.environ.get("PIPEKIT_FORCE") == "1":
+        say(f"{refs[0]}: context {digest[:12]} is unchanged, rebuilding anyway (--force)")
+        return False
+    _tag_all(client, found[0].id, refs)
+    say(f"{refs[0]} is up to date (context {digest[:12]} unchanged): build skipped")
+    _report(refs, found[0].id)
+    return True
+
+
+def _sent_context(ctx_dir: Path, files: Sequence[str], df_text: str) -> Any:
+    """The tar sent to the daemon: ``files``, the Dockerfile and the .dockerignore.
+
+    The daemon reads .dockerignore again and removes what it lists from the context before
+    any COPY: the Dockerfile pipekit sends, and .dockerignore itself when the user has none.
+    """
+    mine = [] if (ctx_dir / ".dockerignore").is_file() else [".dockerignore"]
+    ignore = "\n".join([*ignore_patterns(ctx_dir), SENT_DOCKERFILE, *mine]) + "\n"
+    return context_tar(ctx_dir, files, {SENT_DOCKERFILE: df_text, ".dockerignore": ignore})
 
 
 def resolve_tags(
@@ -221,8 +245,9 @@ def _stream_build(client: Any, steps: Sequence[Any], df_name: str, **kwargs: Any
     step_no = 0
     image_id: str | None = None
     pending = ""
+    kwargs.update(custom_context=True, dockerfile=SENT_DOCKERFILE, rm=True, forcerm=True)
     try:
-        for chunk in client.api.build(**kwargs):
+        for chunk in client.api.build(decode=True, **kwargs):
             if "stream" in chunk:
                 pending += chunk["stream"]
                 *lines, pending = pending.split("\n")

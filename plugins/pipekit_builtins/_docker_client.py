@@ -8,7 +8,7 @@ from typing import Any
 
 from pipekit import StepFailed
 
-SDK_MISSING = "the docker Python SDK is not installed: pip install 'pipekit[docker]'"
+SDK_MISSING = "the docker Python SDK is not installed: pip install 'pipekit-runner[docker]'"
 #: How a user gets a daemon: the hint of the "no daemon" error.
 DAEMON_HINT = (
     "start the Docker engine (`sudo systemctl start docker`, or `sudo dockerd &`), "

@@ -7,7 +7,7 @@ import io
 import json
 import os
 import tarfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 #: Never part of an image: pipekit's own state (it changes on every run).
@@ -27,8 +27,9 @@ def ignore_patterns(context: Path) -> list[str]:
     return [*patterns, *ALWAYS_IGNORED]
 
 
-def context_files(context: Path, dockerfile: str | None) -> list[str]:
-    """Relative paths of the files (and symlinks) the build sends, sorted."""
+def context_files(context: Path, dockerfile: str | None, exclude: Sequence[str] = ()) -> list[str]:
+    """Relative paths of the files (and symlinks) the build sends, sorted; none that
+    ``exclude`` (paths or globs relative to ``context``; a folder holds its files) names."""
     from docker.utils.build import exclude_paths
 
     paths = exclude_paths(str(context), ignore_patterns(context), dockerfile=dockerfile)
@@ -37,7 +38,16 @@ def context_files(context: Path, dockerfile: str | None) -> list[str]:
         full = context / rel
         if full.is_symlink() or full.is_file():
             out.append(rel.replace(os.sep, "/"))
-    return sorted(out)
+    return sorted(f for f in out if not excluded(f, exclude))
+
+
+def excluded(path: str, patterns: Sequence[str]) -> bool:
+    """True when ``path`` is, or is under, one of ``patterns`` (``*`` matches across ``/``)."""
+    from fnmatch import fnmatchcase
+
+    return any(
+        path == p or path.startswith(p.rstrip("/") + "/") or fnmatchcase(path, p) for p in patterns
+    )
 
 
 def content_hash(

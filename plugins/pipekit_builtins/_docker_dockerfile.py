@@ -87,8 +87,9 @@ def generate(
         args = " ".join(f"-r {r}" for r in requirements)
         lines.append(f"RUN python -m pip install --no-cache-dir {args}")
     lines.append("COPY . .")
-    if project:
-        lines.append("RUN python -m pip install --no-cache-dir --no-deps .")
+    if project:  # its dependencies too, unless requirement files pinned them above
+        no_deps = " --no-deps" if requirements else ""
+        lines.append(f"RUN python -m pip install --no-cache-dir{no_deps} .")
     if port is not None:
         lines.append(f"EXPOSE {port}")
     lines.append(f"CMD {json.dumps(list(command))}")

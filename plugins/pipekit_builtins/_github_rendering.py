@@ -7,7 +7,10 @@ The hook returns either a list of step mappings (the task's steps) or a mapping 
   the job that runs the task gets them on top of ``contents: read``, no other job does;
 - ``result_on_runner``: True when the task leaves its result on the runner rather than in
   files (an image in the Docker engine, a running container): every task that depends on it
-  runs in the same job, since another job starts on a fresh machine.
+  runs in the same job, since another job starts on a fresh machine;
+- ``publishes``: True when the task publishes (a registry push, a roll-out): its job does not
+  run on pull requests, is not in the Python matrix and restores no cache. A rendering that
+  asks for a ``write`` grant or uses a secret publishes whatever this says.
 
 docs/emitters.md ("Steps rendered by plugins") is the user-facing description.
 """
@@ -23,7 +26,7 @@ from pipekit import PipekitError, PlanTask
 from pipekit_builtins import _actions
 from pipekit_builtins._yaml import Commented
 
-_KEYS = {"steps", "permissions", "result_on_runner"}
+_KEYS = {"steps", "permissions", "result_on_runner", "publishes"}
 _SCOPES = {
     "actions",
     "attestations",
@@ -55,6 +58,7 @@ class Rendering:
     steps: list[dict[str, Any]] | None = None
     permissions: dict[str, str] = field(default_factory=dict)
     result_on_runner: bool = False
+    publishes: bool = False
 
 
 def rendering(task: PlanTask) -> Rendering:
@@ -68,7 +72,7 @@ def rendering(task: PlanTask) -> Rendering:
         raise _bad(
             task,
             f"is {raw!r}, not a list of step mappings "
-            "or a mapping with steps, permissions, result_on_runner",
+            "or a mapping with steps, permissions, result_on_runner, publishes",
         )
     steps = raw.get("steps")
     if steps is not None:
@@ -79,6 +83,7 @@ def rendering(task: PlanTask) -> Rendering:
         steps=steps,
         permissions=_permissions(task, raw.get("permissions") or {}),
         result_on_runner=bool(raw.get("result_on_runner")),
+        publishes=bool(raw.get("publishes")),
     )
 
 

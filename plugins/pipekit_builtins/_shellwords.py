@@ -10,21 +10,47 @@ from pipekit import parse_env
 
 # Words the shell takes as they are: no quoting needed, nothing expanded.
 _BARE = re.compile(r"[A-Za-z0-9_./:,+@%=-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def quote(word: str) -> str:
-    """``word`` for the shell: as is when nothing in it is special, else single-quoted."""
-    return word if _BARE.fullmatch(word) else shlex.quote(word)
+    """``word`` for the shell: as is when nothing in it is special, else single-quoted
+    (``$'...'`` when it holds a newline or control character: one line, e.g. in a Makefile)."""
+    if _BARE.fullmatch(word):
+        return word
+    return ansi_c(word) if _CONTROL.search(word) else shlex.quote(word)
 
 
-def has_references(value: str) -> bool:
-    """True when ``value`` reads a variable (``${VAR}`` / ``${VAR:-x}``)."""
+# An env value as the plan holds it: text, or ("sh", COMMAND) computed from its output.
+EnvValue = str | tuple[str, str]
+
+
+def has_references(value: EnvValue) -> bool:
+    """True when ``value`` reads a variable (``${VAR}`` / ``${VAR:-x}``) or is computed."""
+    if not isinstance(value, str):
+        return True
     return any(not isinstance(seg, str) for seg in parse_env(value))
 
 
-def references(value: str) -> set[str]:
-    """The names ``value`` reads."""
+def references(value: EnvValue) -> set[str]:
+    """The names ``value`` reads (a computed value's command: not known, none listed)."""
+    if not isinstance(value, str):
+        return set()
     return {seg[0] for seg in parse_env(value) if not isinstance(seg, str)}
+
+
+def command_word(command: str) -> str:
+    """``command`` as one line of shell text that runs it as ``bash -c`` would."""
+    if "\n" in command or "\r" in command or "#" in command or command.rstrip().endswith("\\"):
+        return "eval " + ansi_c(command)
+    return command
+
+
+def computed(name: str, command: str) -> str:
+    """Shell statements that set and export ``name`` to ``command``'s output as pipekit
+    computes it (trailing newlines dropped, the others spaces, as make's ``$(shell)``); a
+    failing command fails the statement, so ``bash -e`` stops there."""
+    return f'{name}="$({command_word(command)})"; export {name}="${{{name}//$\'\\n\'/ }}"; '
 
 
 def value_word(value: str) -> str:
@@ -48,20 +74,41 @@ def value_word(value: str) -> str:
     return "".join(parts) or "''"
 
 
-def assignments(env: Sequence[tuple[str, str]], *, expand: bool) -> str:
+def assignments(env: Sequence[tuple[str, EnvValue]], *, expand: bool) -> str:
     """Shell statements (ending in ``; ``) that export ``env`` in order.
 
     With ``expand`` the values use pipekit's env syntax, each seeing the ones before it
-    (pipekit expands them one after the other); without, values are literal.
+    (pipekit expands them one after the other), and a computed value runs its command;
+    without, values are literal.
     """
     if not env:
         return ""
-    if not expand or not any(has_references(v) for _, v in env):
-        words = [f"{k}={quote(v if not expand else literal(v))}" for k, v in env]
-        return "export " + " ".join(words) + "; "
+    if not any(has_references(v) for _, v in env) or not expand:
+        plain = [f"{k}={quote(literal(_text(v)) if expand else _text(v))}" for k, v in env]
+        return "export " + " ".join(plain) + "; "
     # Plain assignments are made left to right, each seeing the ones before; export after.
-    words = [f"{k}={value_word(v)}" for k, v in env]
-    names = list(dict.fromkeys(k for k, _ in env))
+    # A computed value's command sees (exported) every value before it.
+    out = ""
+    words: list[str] = []
+    for k, v in env:
+        if isinstance(v, str):
+            words.append(f"{k}={value_word(v)}")
+            continue
+        if words:
+            out += _export(words)
+            words = []
+        out += computed(k, v[1])
+    return out + (_export(words) if words else "")
+
+
+def _text(value: EnvValue) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"a computed env value ({value!r}) where only text can be")
+    return value
+
+
+def _export(words: list[str]) -> str:
+    names = dict.fromkeys(w.partition("=")[0] for w in words)
     return " ".join(words) + "; export " + " ".join(names) + "; "
 
 

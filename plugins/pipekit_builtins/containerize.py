@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -71,7 +72,7 @@ def default_image(ctx: StepContext) -> str:
 
 
 def install_inputs(ctx: StepContext) -> tuple[list[str], bool]:
-    """(requirement files, installs the project?) of the pipeline's ``install`` tasks."""
+    """(runtime requirement files, installs the project?) of the pipeline's ``install`` tasks."""
     files: list[str] = []
     project = False
     for task in ctx.pipeline.tasks.values():
@@ -83,7 +84,53 @@ def install_inputs(ctx: StepContext) -> tuple[list[str], bool]:
             raw = [] if (is_project or task.with_.get("packages")) else ["requirements.txt"]
         files += [raw] if isinstance(raw, str) else [str(r) for r in raw]
         project = project or is_project
-    return list(dict.fromkeys(files)), project
+    runtime = [f for f in dict.fromkeys(files) if not _DEV_REQUIREMENTS.search(f)]
+    return runtime, project
+
+
+#: Requirement files for development only (requirements-dev.txt, test-requirements.txt,
+#: requirements/lint.txt ...): the image installs what the program needs to run, not these.
+_DEV_REQUIREMENTS = re.compile(r"(^|[/_.-])(dev|develop|test|tests|lint|docs|ci)([/_.-]|$)")
+
+
+def written_by_others(ctx: StepContext, context: str) -> list[str]:
+    """What tasks other than this one's deps write into the build context, relative to it.
+
+    Those files change after the build (a deploy's ``digest_file``, a test report) or
+    independently of it: hashed, they would make every run build, push and roll out again;
+    sent, they would put whatever the last run left into the image. A dep's outputs stay:
+    building them first is how a file gets into the image on purpose.
+    """
+    pipeline = ctx.pipeline
+    upstream = _all_deps(ctx)
+    root = str(ctx.root)
+    here = posixpath.normpath(posixpath.join(root, pipeline.tasks[ctx.task].cwd or "", context))
+    out: set[str] = set()
+    for name, task in pipeline.tasks.items():
+        if name in upstream:
+            continue
+        written = list(task.outputs)
+        digest_file = task.with_.get("digest_file") if task.uses == "deploy" else None
+        if isinstance(digest_file, str):  # relative to the deploy task's cwd
+            written.append(posixpath.join(task.cwd or "", digest_file))
+        for path in written:
+            rel = posixpath.relpath(posixpath.normpath(posixpath.join(root, path)), here)
+            if rel != "." and rel != ".." and not rel.startswith("../"):
+                out.add(rel)
+    return sorted(out)
+
+
+def _all_deps(ctx: StepContext) -> set[str]:
+    """The task's deps, direct or not."""
+    tasks = ctx.pipeline.tasks
+    seen: set[str] = set()
+    todo = list(tasks[ctx.task].deps)
+    while todo:
+        name = todo.pop()
+        if name not in seen and name in tasks:
+            seen.add(name)
+            todo.extend(tasks[name].deps)
+    return seen
 
 
 class Containerize(StepKind):
@@ -112,6 +159,7 @@ class Containerize(StepKind):
             "labels": dict(options.labels),
             "pull": options.pull,
             "source": options.source,
+            "exclude": written_by_others(ctx, options.context),
         }
         return [Command(call="pipekit_builtins._docker_build:build", args=args)]
 
@@ -122,7 +170,7 @@ class Containerize(StepKind):
             task="image",
             with_={},
             comment="Build the Docker image; skipped while the build context is unchanged "
-            "(needs pip install 'pipekit[docker]').",
+            "(needs pip install 'pipekit-runner[docker]').",
             order=80,
         )
 

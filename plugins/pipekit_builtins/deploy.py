@@ -180,8 +180,9 @@ def push_host(task: PlanTask) -> str | None:
 def github_rendering(task: PlanTask) -> dict[str, Any] | None:
     """How a deploy runs in a GitHub workflow (docs/emitters.md, "Steps rendered by plugins").
 
-    A container roll-out leaves its service running on the runner, so tasks that depend on it
-    share its job. A registry push to a registry off the runner logs in first with the pinned
+    Every deploy publishes (its job skips pull requests, the matrix and the cache). A container
+    roll-out leaves its service running on the runner, so tasks that depend on it share its
+    job. A registry push to a registry off the runner logs in first with the pinned
     docker/login-action: to ``ghcr.io`` with the job's own token (which then needs
     ``packages: write``), elsewhere with the secrets named by ``username_env``/``password_env``.
     """
@@ -189,11 +190,11 @@ def github_rendering(task: PlanTask) -> dict[str, Any] | None:
     if task.uses != "deploy" or not isinstance(options, DeployOptions):
         return None
     if options.target == "container":
-        return {"result_on_runner": True}
+        return {"result_on_runner": True, "publishes": True}
     host = push_host(task)
     if host is None or host.startswith(_LOCAL_HOSTS):
-        return None
-    from pipekit_builtins._actions import pinned  # type: ignore[import-untyped,unused-ignore]
+        return {"publishes": True}
+    from pipekit import pinned_action as pinned
 
     permissions: dict[str, str] = {}
     if host == "ghcr.io":  # the job's own token
@@ -208,7 +209,11 @@ def github_rendering(task: PlanTask) -> dict[str, Any] | None:
         "with": {"registry": host, "username": username, "password": password},
     }
     run = f"pipekit run --no-deps {task.name}"
-    return {"steps": [login, {"name": run, "run": run}], "permissions": permissions}
+    return {
+        "steps": [login, {"name": run, "run": run}],
+        "permissions": permissions,
+        "publishes": True,
+    }
 
 
 @hookimpl

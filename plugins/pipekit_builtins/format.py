@@ -63,14 +63,13 @@ class Format(StepKind):
         with_: dict[str, object] = {} if tool == "black" else {"tool": tool}
         if all("/" not in f for f in python):
             with_["paths"] = ["*.py"]
-        installs = project.has("requirements.txt") or "[project]" in project.read("pyproject.toml")
-        deps = ("install",) if installs else ()
+        deps = ("install",)  # dropped by init when nothing is installed
         return (
             Proposal(
                 task="format",
                 with_=with_,
                 deps=deps,
-                comment=f"Format the code with {tool} (`pipekit run format`).",
+                comment=f"Reformat the code with {tool}; not part of all (it changes files).",
                 order=40,
                 in_all=False,
             ),
@@ -78,7 +77,7 @@ class Format(StepKind):
                 task="format-check",
                 with_={**with_, "check": True},
                 deps=deps,
-                comment="Fail when a file is not formatted; changes nothing (what CI runs).",
+                comment=f"Check the formatting with {tool}; changes nothing (what CI runs).",
                 order=41,
             ),
         )

@@ -20,15 +20,25 @@ from pipekit import EmitPlan, Emitter, PipekitError, Registry, __version__, hook
 from pipekit_builtins import _actions
 from pipekit_builtins import _github_rendering as gr
 from pipekit_builtins import _shellwords as sw
+from pipekit_builtins._github_jobs import JobGraph
 from pipekit_builtins._yaml import Commented, Flow, dump, entry
 
 _JOB_ID = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _CRON = re.compile(r"\S+( \S+){4}")
 
+#: The distribution pipekit is published as on PyPI (the name ``pipekit`` there is another
+#: project's); the import package and the command stay ``pipekit``.
+DISTRIBUTION = "pipekit-runner"
+#: The versions of DISTRIBUTION published on PyPI. An emitted workflow that installs another
+#: version says so in a comment. Add each release here when it is published.
+PUBLISHED: frozenset[str] = frozenset()
+#: The condition on a job that publishes: never on a pull request (docs/emitters.md).
+NOT_ON_PULL_REQUEST = "github.event_name != 'pull_request'"
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CiOptions:
-    """The ``[ci]`` table of pipeline.toml."""
+    """[ci]: settings of the emitted GitHub Actions workflow (`pipekit emit github`)."""
 
     #: The workflow's name, shown in the Actions tab.
     name: str = "pipekit"
@@ -57,7 +67,7 @@ class CiOptions:
     #: Cancel a pull request's running workflow when a newer commit is pushed to it.
     cancel_in_progress: bool = True
     #: What jobs running a step that needs pipekit pip-install. Default:
-    #: ``pipekit[docker]==<this pipekit's version>``.
+    #: ``pipekit-runner[docker]==<this pipekit's version>``.
     pipekit_requirement: str = ""
 
     def __post_init__(self) -> None:
@@ -73,7 +83,7 @@ class CiOptions:
         ):
             raise ValueError(
                 f"pipekit_requirement {self.pipekit_requirement!r} must be one pip requirement "
-                'without surrounding spaces, e.g. "pipekit[docker]>=0.1"'
+                'without surrounding spaces, e.g. "pipekit-runner[docker]>=0.1"'
             )
 
 
@@ -116,15 +126,43 @@ class Workflow:
         self.tasks = {t.name: t for t in plan.tasks}
         self.selected = self._selection()
         self.order = [t.name for t in plan.tasks if t.name in self.selected]
-        self.renderings = {n: gr.rendering(self.tasks[n]) for n in self.order}
-        #: job -> the tasks it runs, in order; a job is named after its last task
-        self.members = self._group_jobs()
-        self.jobs = list(self.members)
-        self.job_of = {m: job for job, tasks in self.members.items() for m in tasks}
-        self.ids = job_ids([n for n in self.order if n in self.job_of])
-        self.matrix = bool(self.opts.python_versions)
+        self.renderings = {n: self._rendering(n) for n in self.order}
+        self.graph = JobGraph(self.tasks, self.order, self.renderings)
+        self.members = self.graph.members
+        self.jobs = self.graph.jobs
+        self.job_of = self.graph.job_of
+        if self.opts.layout == "jobs":
+            self._check_job_ids()
+        self.ids = {name: name for name in self.job_of}
         self.workdir = self._workdir()
         self.shell_env, self.top_env = self._split_env()
+        self.on_pull_request = bool(self.opts.pull_request)
+        self.publishing = {job: self._publishes(self.members[job]) for job in self.jobs}
+        self.in_matrix = self._matrix_jobs()
+        self.carries = self.graph.carries()
+
+    def _error(self, keys: tuple[str, ...], message: str, hint: str) -> PipekitError:
+        """An error positioned at ``keys`` of pipeline.toml (the core gives the locator)."""
+        return self.plan.error_at(keys, message, hint)
+
+    def _rendering(self, name: str) -> gr.Rendering:
+        try:
+            return gr.rendering(self.tasks[name])
+        except PipekitError as exc:
+            raise self._error(("tasks", name), exc.message, exc.hint or "") from None
+
+    def _check_job_ids(self) -> None:
+        for name in self.job_of:
+            if not _JOB_ID.fullmatch(name):
+                fixed = re.sub(r"[^A-Za-z0-9_-]", "_", name)
+                fixed = fixed if _JOB_ID.fullmatch(fixed) else "_" + fixed
+                raise self._error(
+                    ("tasks", name),
+                    f"task '{name}' cannot be a GitHub Actions job id (letters, digits, '_' "
+                    "and '-', starting with a letter or '_')",
+                    f"rename the task, e.g. '{fixed}' (and the deps that name it), "
+                    "or leave it out of CI with [ci] tasks",
+                )
 
     def _selection(self) -> set[str]:
         roots = list(self.opts.tasks or self.plan.default)
@@ -133,10 +171,11 @@ class Workflow:
                 from difflib import get_close_matches
 
                 close = get_close_matches(name, list(self.tasks), n=1)
-                raise PipekitError(
+                raise self._error(
+                    ("ci", "tasks"),
                     f"[ci]: 'tasks' names unknown task '{name}'"
                     + (f"; did you mean '{close[0]}'?" if close else ""),
-                    hint="tasks: " + ", ".join(self.tasks),
+                    "tasks: " + ", ".join(self.tasks),
                 )
         seen: set[str] = set()
         stack = roots
@@ -147,86 +186,28 @@ class Workflow:
                 stack.extend(self.tasks[name].deps)
         return seen
 
-    def has_work(self, name: str) -> bool:
-        task = self.tasks[name]
-        return bool(task.commands or task.rendering)
+    def _publishes(self, names: Sequence[str]) -> bool:
+        """True when tasks ``names`` publish: a push or roll-out, a write grant or a secret."""
+        for name in names:
+            r = self.renderings[name]
+            if r.publishes or "write" in r.permissions.values():
+                return True
+            if r.steps is not None and "secrets." in repr(r.steps):
+                return True
+        return False
 
-    def folded(self, name: str) -> bool:
-        """True for install-like tasks: repeated in each job that needs them."""
-        return self.tasks[name].prepares_environment
-
-    def _gets_job(self, name: str) -> bool:
-        if not self.has_work(name):
-            return False  # a task that only groups deps: its dependents need its deps
-        if not self.folded(name):
-            return True
-        return not any(name in self.tasks[n].deps for n in self.selected)
-
-    def _group_jobs(self) -> dict[str, list[str]]:
-        """Job -> its tasks: one each, except that a task whose result stays on the runner
-        shares its job with every task that depends on it, directly or not."""
-        own = [n for n in self.order if self._gets_job(n)]
-        dependents: dict[str, list[str]] = {n: [] for n in self.order}
-        for name in self.order:
-            for dep in self.tasks[name].deps:
-                dependents[dep].append(name)
-        group = {n: n for n in own}
-
-        def root(name: str) -> str:
-            while group[name] != name:
-                name = group[name]
-            return name
-
-        for seed in own:
-            if not self.renderings[seed].result_on_runner:
-                continue
-            stack, seen = list(dependents[seed]), set()
-            while stack:
-                name = stack.pop()
-                if name not in seen:
-                    seen.add(name)
-                    if name in group:
-                        group[root(name)] = root(seed)
-                    stack += dependents[name]
-        jobs: dict[str, list[str]] = {}
-        for name in own:
-            jobs.setdefault(root(name), []).append(name)
-        ordered = sorted(jobs.values(), key=lambda tasks: self.order.index(tasks[-1]))
-        return {tasks[-1]: tasks for tasks in ordered}
-
-    def upstream(self, name: str) -> list[str]:
-        """Every selected task ``name`` depends on, directly or not, in plan order."""
-        seen: set[str] = set()
-        stack = list(self.tasks[name].deps)
-        while stack:
-            dep = stack.pop()
-            if dep not in seen:
-                seen.add(dep)
-                stack.extend(self.tasks[dep].deps)
-        return [n for n in self.order if n in seen]
-
-    def job_upstream(self, job: str) -> list[str]:
-        """Every task the tasks of ``job`` depend on, outside the job, in plan order."""
-        members = self.members[job]
-        seen = {dep for name in members for dep in self.upstream(name)}
-        return [n for n in self.order if n in seen and n not in members]
-
-    def needs(self, job: str) -> list[str]:
-        """The jobs ``job`` waits for: its tasks' deps, looking through tasks without a job."""
+    def _matrix_jobs(self) -> set[str]:
+        """The jobs that run once per Python version: those that install the project's
+        requirements or take outputs from such a job, never one that publishes."""
+        if not self.opts.python_versions:
+            return set()
         out: set[str] = set()
-        stack = [dep for name in self.members[job] for dep in self.tasks[name].deps]
-        seen: set[str] = set()
-        while stack:
-            dep = stack.pop()
-            if dep in seen:
+        for job in self.jobs:
+            if self.publishing[job]:
                 continue
-            seen.add(dep)
-            if dep in self.job_of:
-                if self.job_of[dep] != job:
-                    out.add(self.job_of[dep])
-            else:
-                stack.extend(self.tasks[dep].deps)
-        return sorted(out, key=self.jobs.index)
+            if self.graph.installs(job) or any(n in out for n in self.graph.needs[job]):
+                out.add(job)
+        return out
 
     def _workdir(self) -> str:
         """The pipeline's folder relative to the repository root (above .github/workflows)."""
@@ -234,25 +215,48 @@ class Workflow:
         where = posixpath.normpath(posixpath.join(".github/workflows", root or "."))
         return "." if where.startswith("..") else where
 
-    def _split_env(self) -> tuple[list[tuple[str, str]], dict[str, str]]:
+    def _split_env(self) -> tuple[list[tuple[str, sw.EnvValue]], dict[str, str]]:
         """[env] as workflow ``env:`` where it has no references (and no earlier value reads
         it), the rest as shell assignments in each step, expanded in pipekit's order."""
         top: dict[str, str] = {}
-        shell: list[tuple[str, str]] = []
+        shell: list[tuple[str, sw.EnvValue]] = []
         read: set[str] = set()
+        later = False  # after a value set in the steps' shells: those after it too
         for name, value in self.plan.env:
-            if name not in read and not sw.has_references(value) and not shell:
+            if isinstance(value, tuple) and name not in read:
+                later = True  # computed once per job, into $GITHUB_ENV: see env_step
+            elif isinstance(value, str) and not (name in read or later or sw.has_references(value)):
                 top[name] = sw.literal(value)
             else:
                 shell.append((name, value))
+                later = True
             read |= sw.references(value)
         return shell, top
 
-    # -- steps ---------------------------------------------------------------------------------
-    def python_version(self) -> str:
-        return "${{ matrix.python-version }}" if self.matrix else self.opts.python
+    def env_step(self) -> list[dict[str, Any]]:
+        """The step that computes [env]'s ``{ sh = ... }`` values once per job (pipekit: once
+        per run) and hands them to the job's later steps through ``$GITHUB_ENV``."""
+        env = self.plan.env
+        inline = {k for k, _ in self.shell_env}  # read by an earlier value: in each step
+        ours = [i for i, (k, v) in enumerate(env) if isinstance(v, tuple) and k not in inline]
+        if not ours:
+            return []
+        last = ours[-1]
+        names = [env[i][0] for i in ours]
+        lines = [sw.assignments(env[: last + 1], expand=True).rstrip()]
+        lines += [f'printf "%s=%s\\n" {k} "${k}" >> "$GITHUB_ENV"' for k in names]
+        text = "Compute " + ", ".join(names) + " ([env] values from a command)"
+        return [{"name": escape_expressions(text), "run": escape_expressions("\n".join(lines))}]
 
-    def setup_steps(self, installs: Sequence[str]) -> list[dict[str, Any]]:
+    # -- steps ---------------------------------------------------------------------------------
+    def python_version(self, matrix: bool) -> str:
+        if matrix:
+            return "${{ matrix.python-version }}"
+        return self.opts.python_versions[-1] if self.opts.python_versions else self.opts.python
+
+    def setup_steps(
+        self, installs: Sequence[str], *, matrix: bool, cache: bool
+    ) -> list[dict[str, Any]]:
         steps: list[dict[str, Any]] = [
             {
                 "name": "Check out the repository",
@@ -260,19 +264,19 @@ class Workflow:
                 "with": {"persist-credentials": False},
             }
         ]
-        setup: dict[str, Any] = {"python-version": self.python_version()}
+        setup: dict[str, Any] = {"python-version": self.python_version(matrix)}
         files = [
             posixpath.normpath(posixpath.join(self.workdir, s))
             for n in installs
             for s in self.tasks[n].sources
         ]
-        if self.opts.cache == "pip" and files:
+        if cache and self.opts.cache == "pip" and files:
             setup["cache"] = "pip"
             setup["cache-dependency-path"] = files[0] if len(files) == 1 else "\n".join(files)
         steps.append(
             {"name": "Set up Python", "uses": _uses("actions/setup-python"), "with": setup}
         )
-        return steps
+        return steps + self.env_step()
 
     def task_steps(self, name: str, label: bool) -> list[dict[str, Any]]:
         """The steps that run task ``name`` as ``pipekit run`` would (env, cwd, shell)."""
@@ -295,12 +299,15 @@ class Workflow:
             step: dict[str, Any] = {
                 "name": escape_expressions(f"{name}: {short}" if label else short)
             }
-            env = list(own) + [(k, v.replace("$", "$$")) for k, v in cmd.env.items()]
+            env: list[tuple[str, sw.EnvValue]] = list(own)
+            env += [(k, v.replace("$", "$$")) for k, v in cmd.env.items()]
             if env and any(sw.has_references(v) for _, v in env):
                 prefix = sw.assignments(env, expand=True)
                 text = prefix.rstrip() + "\n" + text
             elif env:
-                step["env"] = {k: escape_expressions(sw.literal(v)) for k, v in env}
+                step["env"] = {
+                    k: escape_expressions(sw.literal(v)) for k, v in env if isinstance(v, str)
+                }
             cwd = cmd.cwd if cmd.cwd is not None else task.cwd
             if cwd is not None:
                 where = posixpath.normpath(posixpath.join(self.workdir, cwd))
@@ -312,58 +319,91 @@ class Workflow:
             steps.append(step)
         return steps
 
+    def requirement(self) -> str:
+        """What a job pip-installs to get pipekit: ``[ci] pipekit_requirement`` or this version."""
+        return self.opts.pipekit_requirement or f"{DISTRIBUTION}[docker]=={__version__}"
+
     def pipekit_step(self) -> dict[str, Any]:
         """Installs pipekit for the steps that run ``pipekit run --no-deps TASK``."""
-        requirement = self.opts.pipekit_requirement or f"pipekit[docker]=={__version__}"
         return {
             "name": "Install pipekit",
-            "run": escape_expressions(f"python -m pip install {sw.quote(requirement)}"),
+            "run": escape_expressions(f"python -m pip install {sw.quote(self.requirement())}"),
         }
 
-    def run_steps(self, names: Sequence[str], label: bool) -> list[dict[str, Any]]:
-        """The steps of tasks ``names`` in order, pipekit installed before the first needing it."""
+    def run_steps(
+        self, names: Sequence[str], label: bool, guard: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The steps of tasks ``names`` in order, pipekit installed before the first needing it.
+
+        ``guard``: an ``if:`` put on the steps of publishing tasks (single-job layout)."""
         steps: list[dict[str, Any]] = []
         installed = False
         for name in names:
             if self.tasks[name].needs_pipekit and not installed:
                 steps.append(self.pipekit_step())
                 installed = True
-            steps += self.task_steps(name, label=label or name != names[-1])
+            mine = self.task_steps(name, label=label or name != names[-1])
+            if guard and self._publishes([name]):
+                mine = [{**s, "if": guard} for s in mine]
+            steps += mine
         return steps
 
-    def permissions(self, names: Sequence[str]) -> dict[str, str]:
-        """``contents: read`` and what the renderings of tasks ``names`` ask for."""
-        return gr.merge({"contents": "read"}, *(self.renderings[n].permissions for n in names))
+    def permissions(self, names: Sequence[str]) -> dict[str, Any]:
+        """``contents: read`` and what the renderings of tasks ``names`` ask for; a write
+        grant says in a comment which tasks asked for it."""
+        merged = gr.merge({"contents": "read"}, *(self.renderings[n].permissions for n in names))
+        out: dict[str, Any] = dict(merged)
+        for scope, level in merged.items():
+            if level == "write":
+                askers = [n for n in names if self.renderings[n].permissions.get(scope) == level]
+                out[scope] = Commented(level, "for " + ", ".join(askers))
+        return out
 
-    def tarball(self, name: str) -> str:
-        """The file the outputs of ``name`` travel in (in the runner's temporary folder)."""
-        return f"pipekit-{self.ids[name]}.tar"
+    def tarball(self, job: str) -> str:
+        """The file a job's outputs travel in (in the runner's temporary folder)."""
+        return f"pipekit-{self.ids[job]}.tar"
 
-    def artifact(self, name: str) -> str:
-        """The artifact's name: unique per run, so per matrix entry too."""
-        suffix = "-py${{ matrix.python-version }}" if self.matrix else ""
-        return f"pipekit-{self.ids[name]}{suffix}"
+    def artifact(self, job: str, reader: str | None = None) -> str:
+        """The artifact of ``job`` as ``reader`` (default: ``job`` itself) names it: one per
+        matrix entry for a job in the matrix; a job outside it reads the newest version's."""
+        name = f"pipekit-{self.ids[job]}"
+        if job not in self.in_matrix:
+            return name
+        if (reader or job) in self.in_matrix:
+            return name + "-py${{ matrix.python-version }}"
+        return f"{name}-py{self.opts.python_versions[-1]}"
 
-    def upload_steps(self, name: str) -> list[dict[str, Any]]:
-        task = self.tasks[name]
-        job = self.job_of[name]
-        if not task.outputs or not any(
-            name in self.upstream(n) for n, j in self.job_of.items() if j != job
-        ):
+    def upload_steps(self, job: str) -> list[dict[str, Any]]:
+        """Pack what ``job`` passes on (its outputs and those it received) and upload it."""
+        if not self.carries[job] or not self.graph.needed_by[job]:
             return []
-        patterns = " ".join(sw.quote(o) if not re.search(r"[*?\[]", o) else o for o in task.outputs)
-        tar = f'"$RUNNER_TEMP/{self.tarball(name)}"'
+        patterns = [
+            sw.quote(o) if not re.search(r"[*?\[]", o) else o
+            for n in self.graph.own_outputs(job)
+            for o in self.tasks[n].outputs
+        ]
+        received = any(self.carries[n] for n in self.graph.needs[job])
+        # one list of paths (what was unpacked here, then this job's outputs, found
+        # recursively; a missing one fails the step), packed without recursing again
+        parts = ['cat "$RUNNER_TEMP/pipekit-received.txt"'] if received else []
+        if patterns:
+            parts.append("find " + " ".join(patterns))
+        listing = parts[0] if len(parts) == 1 else "{ " + "; ".join(parts) + "; }"
+        tar = (
+            f"{listing} | sed 's:/*$::' | sort -u"
+            f' | tar -cf "$RUNNER_TEMP/{self.tarball(job)}" --no-recursion -T -'
+        )
         return [
             {
-                "name": f"Pack the outputs of {name}",
-                "run": escape_expressions(f"shopt -s globstar\ntar -cf {tar} -- {patterns}"),
+                "name": "Pack the outputs for the jobs that need them",
+                "run": escape_expressions(f"shopt -s globstar\n{tar}"),
             },
             {
-                "name": f"Upload the outputs of {name}",
+                "name": "Upload the outputs",
                 "uses": _uses("actions/upload-artifact"),
                 "with": {
-                    "name": self.artifact(name),
-                    "path": "${{ runner.temp }}/" + self.tarball(name),
+                    "name": self.artifact(job),
+                    "path": "${{ runner.temp }}/" + self.tarball(job),
                     "if-no-files-found": "error",
                     "retention-days": 1,
                 },
@@ -371,21 +411,28 @@ class Workflow:
         ]
 
     def download_steps(self, job: str) -> list[dict[str, Any]]:
-        steps: list[dict[str, Any]] = []
-        for dep in self.job_upstream(job):
-            if dep not in self.job_of or not self.tasks[dep].outputs:
-                continue
-            steps += [
+        """Download the artifacts of the jobs ``job`` needs and unpack them in place.
+
+        Each artifact holds every output above its job, so the needed jobs are enough; the
+        names unpacked are kept in a list for this job's own artifact."""
+        sources = [n for n in self.graph.needs[job] if self.carries[n]]
+        steps: list[dict[str, Any]] = [
+            {
+                "name": f"Download the outputs of {self.ids[n]}",
+                "uses": _uses("actions/download-artifact"),
+                "with": {"name": self.artifact(n, job), "path": "${{ runner.temp }}"},
+            }
+            for n in sources
+        ]
+        if sources:
+            tars = " ".join(f'"$RUNNER_TEMP/{self.tarball(n)}"' for n in sources)
+            steps.append(
                 {
-                    "name": f"Download the outputs of {dep}",
-                    "uses": _uses("actions/download-artifact"),
-                    "with": {"name": self.artifact(dep), "path": "${{ runner.temp }}"},
-                },
-                {
-                    "name": f"Unpack the outputs of {dep}",
-                    "run": f'tar -xf "$RUNNER_TEMP/{self.tarball(dep)}"',
-                },
-            ]
+                    "name": "Unpack the outputs",
+                    "run": f'for t in {tars}; do tar -xvf "$t"; done'
+                    ' >> "$RUNNER_TEMP/pipekit-received.txt"',
+                }
+            )
         return steps
 
     # -- jobs ----------------------------------------------------------------------------------
@@ -394,17 +441,22 @@ class Workflow:
         name: str | None,
         steps: list[dict[str, Any]],
         needs: list[str],
-        permissions: dict[str, str],
+        permissions: dict[str, Any],
+        *,
+        matrix: bool,
+        publishes: bool,
     ) -> dict[str, Any]:
         job: dict[str, Any] = {}
         if name is not None:
             job["name"] = name
         if needs:
             job["needs"] = Flow([self.ids[n] for n in needs])
+        if publishes and self.on_pull_request:
+            job["if"] = NOT_ON_PULL_REQUEST
         job["runs-on"] = self.opts.runs_on
         job["timeout-minutes"] = self.opts.timeout_minutes
         job["permissions"] = permissions
-        if self.matrix:
+        if matrix:
             job["strategy"] = {
                 "fail-fast": False,
                 "matrix": {"python-version": Flow(list(self.opts.python_versions))},
@@ -416,26 +468,56 @@ class Workflow:
         jobs: dict[str, Any] = {}
         for key in self.jobs:
             members = self.members[key]
-            upstream = self.job_upstream(key)
-            installs = [n for n in upstream if self.folded(n) and self.has_work(n)]
-            installs += [n for n in members if self.folded(n)]
-            work = [n for n in members if not self.folded(n)]
-            steps = self.setup_steps(installs) + self.download_steps(key)
+            installs = self.graph.installs(key)
+            work = [n for n in members if not self.graph.folded(n)]
+            matrix, publishes = key in self.in_matrix, self.publishing[key]
+            steps = self.setup_steps(installs, matrix=matrix, cache=not publishes)
+            steps += self.download_steps(key)
             steps += self.run_steps([*installs, *work], label=len(members) > 1)
-            for name in members:
-                steps += self.upload_steps(name)
+            steps += self.upload_steps(key)
             jobs[self.ids[key]] = self.job(
-                " + ".join(members), steps, self.needs(key), self.permissions(installs + work)
+                " + ".join(members),
+                steps,
+                self.graph.needs[key],
+                self.permissions(installs + work),
+                matrix=matrix,
+                publishes=publishes,
             )
         return jobs
 
     def single_job(self) -> dict[str, Any]:
-        work = [n for n in self.order if self.has_work(n)]
-        installs = [n for n in work if self.folded(n)]
-        steps = self.setup_steps(installs) + self.run_steps(work, label=True)
+        work = [n for n in self.order if self.graph.has_work(n)]
+        installs = [n for n in work if self.graph.folded(n)]
+        publishes = self._publishes(work)
+        matrix = bool(self.opts.python_versions)
+        guard = None
+        if publishes:
+            conds = [NOT_ON_PULL_REQUEST] if self.on_pull_request else []
+            if matrix:
+                conds.append(f"matrix.python-version == '{self.opts.python_versions[-1]}'")
+            guard = " && ".join(conds) or None
+        steps = self.setup_steps(installs, matrix=matrix, cache=not publishes)
+        steps += self.run_steps(work, label=True, guard=guard)
         job_id = job_ids([self.plan.pipeline_name])[self.plan.pipeline_name]
+        self.ids.setdefault(job_id, job_id)
         name = escape_expressions(self.plan.pipeline_name)
-        return {job_id: self.job(name, steps, [], self.permissions(work))}
+        return {
+            job_id: self.job(
+                name, steps, [], self.permissions(work), matrix=matrix, publishes=False
+            )
+        }
+
+    def notes(self) -> list[str]:
+        """Comments under the header: what a reader of the file must know to run it."""
+        if self.opts.pipekit_requirement or __version__ in PUBLISHED:
+            return []
+        if not any(self.tasks[n].needs_pipekit for n in self.order):
+            return []
+        return [
+            f"{DISTRIBUTION} {__version__} (the pipekit that wrote this file) is not a release on",
+            "PyPI: the 'Install pipekit' step cannot find it there. Set [ci] pipekit_requirement",
+            "to a VCS URL at a commit or a wheel path (docs/emitters.md).",
+        ]
 
     def render(self) -> str:
         opts = self.opts
@@ -449,9 +531,10 @@ class Workflow:
         if opts.workflow_dispatch:
             on["workflow_dispatch"] = None
         if not on:
-            raise PipekitError(
+            raise self._error(
+                ("ci",),
                 "[ci]: the workflow has no trigger",
-                hint="set push, pull_request or schedule, or workflow_dispatch = true",
+                "set push, pull_request or schedule, or workflow_dispatch = true",
             )
         doc: dict[str, Any] = {"name": escape_expressions(opts.name), "on": on, "permissions": {}}
         doc["concurrency"] = {
@@ -473,7 +556,7 @@ class Workflow:
         )
         text = dump(doc, blank_between=list(doc))
         blocks = ["\n".join(entry(job_id, job, "  ")) for job_id, job in jobs.items()]
-        header = "\n".join(f"# {line}" for line in self.plan.header)
+        header = "\n".join(f"# {line}" for line in [*self.plan.header, *self.notes()])
         return f"{header}\n\n{text}\njobs:\n" + "\n\n".join(blocks) + "\n"
 
 

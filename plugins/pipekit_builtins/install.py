@@ -91,7 +91,11 @@ class Install(StepKind):
         if not requirements and metadata is None:
             return None
         with_: dict[str, object] = {}
-        if requirements and requirements != ["requirements.txt"]:
+        # `pipekit init` proposes a build task (python -m build) when there is a build system
+        builds = "[build-system]" in project.read("pyproject.toml") and not project.declares(
+            "build"
+        )
+        if requirements and (requirements != ["requirements.txt"] or builds):
             with_["requirements"] = requirements
         if metadata is not None:
             with_.update(project=True, editable=True)
@@ -99,6 +103,8 @@ class Install(StepKind):
             extras = [e for e in ("dev", "test", "tests") if e in optional]
             if extras:
                 with_["extras"] = extras
+        if builds:
+            with_["packages"] = ["build"]
         return Proposal(
             task="install",
             with_=with_,

@@ -69,29 +69,54 @@ class Lint(StepKind):
     def problems(self, options: LintOptions, output: Sequence[str]) -> Sequence[Problem]:
         return PARSERS[options.tool](output)
 
-    def propose(self, project: ProjectScan) -> Proposal | None:
+    def propose(self, project: ProjectScan) -> list[Proposal]:
+        """A task for every linter and type checker the project configures or depends on
+        (ruff and mypy both, say); ruff alone when none is."""
         code = _code_paths(project)
         if not code:
-            return None
-        declared = [t for t in ("ruff", "pylint", "flake8", "mypy") if project.declares(t)]
-        tool = declared[0] if declared else "ruff"
-        with_: dict[str, object] = {}
-        if tool != "ruff":
-            with_["tool"] = tool
-        if tool == "pylint":
-            with_["args"] = ["--disable=R,C"]
-        with_["paths"] = code
-        return Proposal(
-            task="lint",
-            with_=with_,
-            deps=("install",) if _installs(project) else (),
-            comment=f"Lint the code with {tool}.",
-            order=20,
-        )
+            return []
+        tools = [t for t in PROGRAMS if _configured(project, t)] or ["ruff"]
+        linters = [t for t in tools if t != "mypy"]
+        proposals = []
+        for tool in tools:
+            with_: dict[str, object] = {} if tool == "ruff" else {"tool": tool}
+            if tool == "pylint":
+                with_["args"] = ["--disable=R,C"]
+            with_["paths"] = code
+            if tool == "mypy":
+                name, what = "typecheck", "Type-check the code with mypy"
+            else:
+                name = "lint" if tool == linters[0] else f"lint-{tool}"
+                what = f"Lint the code with {tool}"
+            proposals.append(
+                Proposal(
+                    task=name,
+                    with_=with_,
+                    deps=("install",),  # dropped by init when nothing is installed
+                    comment=f"{what}.",
+                    order=21 if tool == "mypy" else 20,
+                )
+            )
+        return proposals
 
 
-def _installs(project: ProjectScan) -> bool:
-    return project.has("requirements.txt") or "[project]" in project.read("pyproject.toml")
+#: Where each tool's own configuration lives, besides a [tool.NAME] table of pyproject.toml.
+CONFIG_FILES: dict[str, tuple[str, ...]] = {
+    "ruff": ("ruff.toml", ".ruff.toml"),
+    "pylint": ("pylintrc", ".pylintrc"),
+    "flake8": (".flake8",),
+    "mypy": ("mypy.ini", ".mypy.ini"),
+}
+
+
+def _configured(project: ProjectScan, tool: str) -> bool:
+    """True when the project depends on ``tool`` or has a configuration for it."""
+    if project.declares(tool) or project.has(*CONFIG_FILES[tool]):
+        return True
+    import re
+
+    section = re.compile(rf"(?m)^\[(tool\.{tool}|{tool})[.\]:]")
+    return any(section.search(project.read(f)) for f in ("pyproject.toml", "setup.cfg", "tox.ini"))
 
 
 def _code_paths(project: ProjectScan) -> list[str]:

@@ -9,6 +9,7 @@ carried by a short shell prefix.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import re
 from collections.abc import Sequence
@@ -22,8 +23,28 @@ _PATH_OK = re.compile(r"[^\s$#%:;=|\\()'\"`,&<>]+")
 # Variables make itself reads or sets: never export these at the make level.
 _MAKE_NAMES = {"SHELL", "MFLAGS", "CURDIR", "VPATH", "GPATH", "SUFFIXES", "GNUMAKEFLAGS"}
 _SAFE_MAKE_VALUE = re.compile(r"[A-Za-z0-9_./,+@:=-]+")
+# A command make can take inside ``$(shell ...)`` on one line as it is (else: ``define``)
+_INLINE_COMMAND = re.compile(r"[^\n\r#\\()]+")
 STAMPS = ".pipekit/make"
-RWILDCARD = "rwildcard = $(wildcard $1$2) $(foreach d,$(wildcard $1*),$(call rwildcard,$d/,$2))"
+#: make function -> (comment, definition): written into a Makefile only when it is used.
+HELPERS = {
+    "rwildcard": (
+        "# $(call rwildcard,DIR/,PATTERN): files matching PATTERN in DIR at any depth",
+        "rwildcard = $(wildcard $1$2) $(foreach d,$(wildcard $1*),$(call rwildcard,$d/,$2))",
+    ),
+    # A folder's own mtime says nothing about the files in it: a folder source stands for
+    # every file under it, found when make runs (so a new file counts), leaving out what
+    # pipekit leaves out: hidden folders, __pycache__, *.egg-info and *.pyc (the list
+    # mirrors pipekit's own source scanning; docs/emitters.md). As in pipekit, links to
+    # folders inside it are not followed (a link loop cannot hang make) nor counted.
+    "pipekit_files": (
+        "# $(call pipekit_files,PATHS): each path that is a file, and every file under each folder",
+        "pipekit_files = $(foreach p,$1,$(if $(wildcard $p/.),$(shell find -H $p -mindepth 1 "
+        "-type d \\( -name '.*' -o -name __pycache__ -o -name '*.egg-info' \\) -prune "
+        "-o -type l -exec test -d {} \\; -o ! -type d ! -name '*.pyc' -print 2>/dev/null),"
+        "$(wildcard $p)))",
+    ),
+}
 
 
 def make_text(text: str) -> str:
@@ -82,8 +103,13 @@ class Layout:
                 hint="make cannot take spaces or any of $ # % : ; = | \\ ( ) , ' \" ` & < > "
                 "in a file name; rename the file (pipekit run itself handles such names)",
             )
-        joined = posixpath.normpath(posixpath.join(self.root, pattern))
-        return joined
+        if key == "outputs" and _outside(pattern):
+            raise PipekitError(
+                f"task '{task.name}': the output '{pattern}' is outside the project folder",
+                hint="make deletes the outputs of a failed task, so the Makefile declares only "
+                "files under the folder of pipeline.toml",
+            )
+        return posixpath.normpath(posixpath.join(self.root, pattern))
 
     def file_target(self, task: PlanTask) -> str | None:
         """The one literal output that is this task's file target, or None."""
@@ -135,10 +161,12 @@ class MakefileEmitter(Emitter):
         layout = Layout(plan)
         make_env = self._make_level_env(plan)
         body: list[str] = []
-        uses_rwildcard = False
+        helpers: set[str] = set()
         for task in plan.tasks:
-            lines, rw = self._task(plan, layout, task, make_env)
-            uses_rwildcard |= rw
+            lines, used = self._task(plan, layout, task, make_env)
+            if task.description:
+                _describe(lines, layout.names[task.name], task.description)
+            helpers |= used
             body += ["", *lines]
         out = [*comment("\n".join(plan.header)), ""]
         out += [
@@ -151,17 +179,25 @@ class MakefileEmitter(Emitter):
         ]
         if make_env:
             out.append("")
-            out += [f"export {k} := {v}" for k, v in plan.env if k in make_env]
-        if uses_rwildcard:
-            out += [
-                "",
-                "# $(call rwildcard,DIR/,PATTERN): files matching PATTERN in DIR at any depth",
-            ]
-            out.append(RWILDCARD)
+            for i, (k, v) in enumerate(plan.env):
+                if isinstance(v, tuple) and k in make_env:
+                    out += _computed(k, v[1], plan.env[:i], layout.root)
+                elif k in make_env:
+                    out.append(f"export {k} := {v}")
+        for name in sorted(helpers):
+            out += ["", *HELPERS[name]]
         phony = [layout.names[t.name] for t in plan.tasks]
         if len(plan.default) > 1:
             phony.append(layout.default)
         out += ["", *_wrap(".PHONY:", phony)]
+        serial = [layout.names[t.name] for t in plan.tasks if t.serial and t.deps]
+        if serial:
+            out += [
+                "",
+                "# serial = true: these targets' prerequisites run one after another, in order",
+                "# (make 4.4+ serializes just these; older make runs this whole Makefile serially)",
+                *_wrap(".NOTPARALLEL:", serial),
+            ]
         if len(plan.default) > 1:
             out += ["", "# pipekit run with no task named runs these"]
             out += _wrap(f"{layout.default}:", [layout.names[n] for n in plan.default])
@@ -182,8 +218,9 @@ class MakefileEmitter(Emitter):
                 name not in read
                 and name not in _MAKE_NAMES
                 and not name.startswith("MAKE")
-                and name != "rwildcard"
-                and _SAFE_MAKE_VALUE.fullmatch(value)
+                and name not in HELPERS
+                # a computed value: once, when make reads the file (see _computed)
+                and (isinstance(value, tuple) or _SAFE_MAKE_VALUE.fullmatch(value))
             ):
                 out.add(name)
             read |= sw.references(value)
@@ -191,11 +228,10 @@ class MakefileEmitter(Emitter):
 
     def _task(
         self, plan: EmitPlan, layout: Layout, task: PlanTask, make_env: set[str]
-    ) -> tuple[list[str], bool]:
+    ) -> tuple[list[str], set[str]]:
+        """The task's rules, and the names of the HELPERS they call."""
         lines: list[str] = []
         target = layout.names[task.name]
-        if task.description:
-            lines += comment(task.description)
         if target != task.name:
             lines += comment(
                 f"task '{task.name}' (renamed: a file of that name is in the Makefile)"
@@ -207,14 +243,14 @@ class MakefileEmitter(Emitter):
         deps = [layout.names[d] for d in task.deps]
         recipe = [f"\t{make_text(line)}" for line in self._recipe(plan, layout, task, make_env)]
         if not task.outputs:
-            return [*lines, *_wrap(f"{target}:", deps), *recipe], False
+            return [*lines, *_wrap(f"{target}:", deps), *recipe], set()
         # A task with outputs: its files are real targets, remade when a source is newer.
         file_target = layout.file_target(task)
         if file_target is not None:
             goal = layout.path(task, file_target, "outputs")
         else:
             goal = layout.stamp(task)
-        prereqs, rwildcard = self._sources(layout, task)
+        prereqs, helpers = self._sources(layout, task)
         lines += _wrap(f"{target}:", [goal])
         lines.append("")
         if file_target is None:
@@ -226,13 +262,15 @@ class MakefileEmitter(Emitter):
             lines += [f"ifeq ({test},)", f".PHONY: {goal}", "endif"]
             recipe.append("\t@mkdir -p $(@D) && touch $@")  # make syntax: not escaped
         head = _wrap(f"{goal}:", prereqs + (["|", *deps] if deps else []))
-        return [*lines, *head, *recipe], rwildcard
+        return [*lines, *head, *recipe], helpers
 
-    def _sources(self, layout: Layout, task: PlanTask) -> tuple[list[str], bool]:
-        """Prerequisites for the sources: another task's file target by name, files through
-        ``$(wildcard ...)`` (a missing file is no error, as in pipekit), ``**`` recursively."""
+    def _sources(self, layout: Layout, task: PlanTask) -> tuple[list[str], set[str]]:
+        """Prerequisites for the sources: another task's file target by name, globs through
+        ``$(wildcard ...)`` (a missing file is no error, as in pipekit), ``**`` recursively,
+        other paths through ``pipekit_files`` (a folder is every file under it)."""
         plain: list[str] = []
         wild: list[str] = []
+        files: list[str] = []
         calls: list[str] = []
         for pattern in task.sources:
             path = layout.path(task, pattern, "sources")
@@ -240,12 +278,16 @@ class MakefileEmitter(Emitter):
                 head, _, tail = path.partition("**")
                 tail = tail.lstrip("/") or "*"
                 calls.append(f"$(call rwildcard,{head},{tail})")
-            elif path in layout.produced and not _GLOB.search(path):
+            elif _GLOB.search(path):
+                wild.append(path)
+            elif path in layout.produced:
                 plain.append(path)
             else:
-                wild.append(path)
-        out = plain + ([f"$(wildcard {' '.join(wild)})"] if wild else []) + calls
-        return out, bool(calls)
+                files.append(path)
+        out = plain + ([f"$(wildcard {' '.join(wild)})"] if wild else [])
+        out += [f"$(call pipekit_files,{' '.join(files)})"] if files else []
+        helpers = {"rwildcard"} if calls else set()
+        return out + calls, helpers | ({"pipekit_files"} if files else set())
 
     def _recipe(
         self, plan: EmitPlan, layout: Layout, task: PlanTask, make_env: set[str]
@@ -280,6 +322,46 @@ class MakefileEmitter(Emitter):
         return " ".join(sw.quote(w) for w in [*words, "run", "--no-deps", task.name])
 
 
+def _outside(pattern: str) -> bool:
+    """True when ``pattern`` leaves the pipeline's folder (absolute, ``~``, or ``..``)."""
+    norm = posixpath.normpath(pattern)
+    return pattern.startswith(("/", "~")) or norm == ".." or norm.startswith("../")
+
+
+def _computed(
+    name: str, command: str, before: Sequence[tuple[str, sw.EnvValue]], root: str
+) -> list[str]:
+    """``NAME := $(shell COMMAND)`` for an [env] value computed by a command: once per make
+    run, in the recipes' shell and the pipeline's folder (``root``, from the Makefile's),
+    seeing the [env] values before it; a failure stops make."""
+    prefix = f"cd {sw.quote(root)}; " if root != "." else ""
+    for k, v in before:
+        if isinstance(v, tuple):  # already computed: make's value, single-quoted
+            prefix += f"{k}='$(subst ','\\'',$({k}))'; export {k}; "
+        else:
+            prefix += make_text(sw.assignments([(k, v)], expand=True))
+    head = comment(f"[env] {name} = {{ sh = {json.dumps(command)} }}")
+    if not prefix and _INLINE_COMMAND.fullmatch(command):
+        lines = [*head, f"{name} := $(shell {make_text(command)})"]
+    else:
+        lines = [
+            *head,
+            f"define pipekit_sh_{name}",
+            prefix + make_text(sw.command_word(command)),
+            "endef",
+            f"{name} := $(shell $(pipekit_sh_{name}))",
+        ]
+    shown = f"`{command}`" if _INLINE_COMMAND.fullmatch(command) else f"of pipekit_sh_{name}"
+    return [
+        *lines,
+        "ifneq ($(filter-out 0,$(.SHELLSTATUS)),)",
+        f"$(error [env] {name}: the command {make_text(shown)} failed"
+        " with exit status $(.SHELLSTATUS))",
+        "endif",
+        f"export {name}",
+    ]
+
+
 def _checked_rendering(task: PlanTask) -> list[Command]:
     rendering = task.rendering
     if not isinstance(rendering, list | tuple) or not all(
@@ -291,6 +373,18 @@ def _checked_rendering(task: PlanTask) -> list[Command]:
             hint="this is a bug in the plugin that renders this task; report it to its authors",
         )
     return list(rendering)
+
+
+def _describe(lines: list[str], target: str, description: str) -> None:
+    """``target: ... ## text``, the self-documenting convention, so that a ``make help``
+    grepping for it (an imported Makefile's own) keeps working on the emitted file."""
+    text = " ".join(description.split())
+    head = f"{target}:"
+    at = next(i for i, line in enumerate(lines) if line == head or line.startswith(head + " "))
+    if lines[at].endswith("\\"):
+        lines.insert(at, f"{head} ## {text}")
+    else:
+        lines[at] += f" ## {text}"
 
 
 def _wrap(head: str, words: Sequence[str], width: int = 100) -> list[str]:

@@ -82,7 +82,11 @@ class Test(StepKind):
         tests = [f for f in project.matching(".py") if f.rsplit("/", 1)[-1].startswith("test_")]
         if project.has("noxfile.py") and not tests:
             return Proposal(
-                task="test", with_={"tool": "nox"}, comment="Run the nox sessions.", order=30
+                task="test",
+                with_={"tool": "nox"},
+                deps=("install",),
+                comment="Run the nox sessions.",
+                order=30,
             )
         if not tests:
             return None
@@ -92,11 +96,10 @@ class Test(StepKind):
             with_["paths"] = ["tests"]
         elif top:
             with_["paths"] = top
-        installs = project.has("requirements.txt") or "[project]" in project.read("pyproject.toml")
         return Proposal(
             task="test",
             with_=with_,
-            deps=("install",) if installs else (),
+            deps=("install",),  # dropped by init when nothing is installed
             comment="Run the tests with pytest.",
             order=30,
         )

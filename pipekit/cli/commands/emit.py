@@ -85,7 +85,6 @@ def write_atomically(path: str, data: bytes) -> None:
     import tempfile
 
     folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".pipekit-emit-", dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -100,26 +99,83 @@ def write_atomically(path: str, data: bytes) -> None:
         raise
 
 
+def write_file(path: str, data: bytes) -> None:
+    """Write ``path`` atomically, creating its missing folders (.github/workflows usually
+    is), or raise a one-line PipekitError and leave nothing behind, folders included."""
+    from pipekit.errors import display_path
+
+    shown = display_path(path)
+    created: list[str] = []
+    try:
+        created = _make_folders(os.path.dirname(path) or ".")
+        write_atomically(path, data)
+    except OSError as exc:
+        for made in reversed(created):
+            os.rmdir(made)
+        raise _write_error(shown, exc) from None
+
+
+def _make_folders(folder: str) -> list[str]:
+    """Create ``folder`` and its missing parents; the ones created, outermost first."""
+    missing: list[str] = []
+    while folder and not os.path.isdir(folder):
+        if os.path.lexists(folder):  # a file where a folder should be
+            import errno
+
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), folder)
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    created: list[str] = []
+    try:
+        for made in reversed(missing):
+            os.mkdir(made)
+            created.append(made)
+    except OSError:
+        for made in reversed(created):
+            os.rmdir(made)
+        raise
+    return created
+
+
+def _write_error(shown: str, exc: OSError) -> PipekitError:
+    import errno
+
+    if isinstance(exc, IsADirectoryError) or exc.errno == errno.EISDIR:
+        hint = "pass -o with a file name, e.g. -o ci/Makefile"
+    elif exc.errno == errno.ENOTDIR:
+        hint = "a file stands where a folder of this path should be: pass another -o PATH"
+    else:
+        hint = (
+            "check the folder's permissions, write elsewhere with -o PATH, "
+            "or print the file with --stdout"
+        )
+    return PipekitError(f"cannot write {shown}: {exc.strerror or exc}", hint=hint)
+
+
 def read_text(path: str) -> str | None:
     """The file's text, or None when there is no file."""
     try:
         with open(path, encoding="utf-8", newline="") as f:
             return f.read()
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, NotADirectoryError):
+        return None  # writing it says why it cannot be there
     except (OSError, UnicodeDecodeError) as exc:
         from pipekit.errors import display_path
 
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise PipekitError(f"cannot read {display_path(path)}: {reason}") from None
+        hint = (
+            "pass -o with a file name, e.g. -o ci/Makefile" if reason == "Is a directory" else None
+        )
+        raise PipekitError(f"cannot read {display_path(path)}: {reason}", hint=hint) from None
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.errors import display_path
     from pipekit.plugin.emit_plan import build_plan
+    from pipekit.plugin.manager import Need
 
     pipeline = inv.pipeline()
-    plugins = inv.plugins(pipeline)
+    plugins = inv.plugins(pipeline, need=Need.for_emit(pipeline, args.emitter))
     emitter = find_emitter(plugins, args.emitter)
     if args.output is not None:
         path = os.path.join(inv.workdir, args.output)
@@ -133,35 +189,14 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         output_path=path,
         regenerate=regenerate_command(pipeline, emitter, args.output and path),
     )
-    text = emitter.render(plan)
-    shown = display_path(path)
+    text = plugins.render(emitter, plan)
     if args.stdout:
         inv.stdout.write(text)
         return ExitCode.OK
     current = read_text(path)
     if args.check:
-        if current == text:
-            inv.out(f"{shown} is up to date")
-            return ExitCode.OK
-        import difflib
-
-        diff = difflib.unified_diff(
-            (current or "").splitlines(keepends=True),
-            text.splitlines(keepends=True),
-            fromfile=f"{shown} (on disk)" if current is not None else "/dev/null",
-            tofile=f"{shown} (from {display_path(pipeline.path)})",
-        )
-        for line in diff:
-            inv.stdout.write(
-                line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-            )
-        state = "does not exist" if current is None else "is out of date"
-        inv.err(
-            f"pipekit: {shown} {state}\n"
-            f"  hint: run `{plan.regenerate}` in {display_path(pipeline.root) or '.'} "
-            "and commit the result"
-        )
-        return ExitCode.TASK_FAILED
+        return check(inv, pipeline, plan.regenerate, path, current, text)
+    shown = display_path(path)
     if current is not None and not args.force and not is_generated(current):
         raise PipekitError(
             f"refusing to overwrite {shown}: pipekit did not generate it",
@@ -171,6 +206,35 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     if current == text:
         inv.out(f"{shown} is up to date")
         return ExitCode.OK
-    write_atomically(path, text.encode("utf-8"))
+    write_file(path, text.encode("utf-8"))
     inv.out(f"wrote {shown}")
     return ExitCode.OK
+
+
+def check(
+    inv: Invocation, pipeline: Pipeline, regenerate: str, path: str, current: str | None, text: str
+) -> int:
+    """``--check``: 0 when the file on disk is ``text``, else 1 with a unified diff."""
+    import difflib
+
+    from pipekit.errors import display_path
+
+    shown = display_path(path)
+    if current == text:
+        inv.out(f"{shown} is up to date")
+        return ExitCode.OK
+    diff = difflib.unified_diff(
+        (current or "").splitlines(keepends=True),
+        text.splitlines(keepends=True),
+        fromfile=f"{shown} (on disk)" if current is not None else "/dev/null",
+        tofile=f"{shown} (from {display_path(pipeline.path)})",
+    )
+    for line in diff:
+        inv.stdout.write(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")
+    state = "does not exist" if current is None else "is out of date"
+    inv.err(
+        f"pipekit: {shown} {state}\n"
+        f"  hint: run `{regenerate}` in {display_path(pipeline.root) or '.'} "
+        "and commit the result"
+    )
+    return ExitCode.TASK_FAILED

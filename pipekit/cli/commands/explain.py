@@ -6,6 +6,13 @@ import argparse
 
 from pipekit.cli.invocation import Invocation
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from pipekit.events import TaskResult
+    from pipekit.fresh.state import State
+    from pipekit.model import Pipeline
+    from pipekit.run.specs import Recipes
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("task", metavar="TASK")
@@ -15,9 +22,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.cli.commands.run import load_steps
     from pipekit.fresh.state import State
-    from pipekit.fresh.verdict import expand, judge
     from pipekit.graph import check_names, closure
+    from pipekit.run.reporter import Reporter
     from pipekit.run.scheduler import Runner, RunOptions
+    from pipekit.run.specs import Recipes
 
     pipeline = inv.pipeline()
     (name,) = check_names(pipeline, [args.task])
@@ -27,68 +35,83 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     for warning in state.warnings:
         inv.err(f"pipekit: warning: {warning}")
 
-    # What a dry run would decide for the deps, so "dependency X will run" is known.
-    runner = Runner(
-        pipeline,
-        order,
-        RunOptions(jobs=1, dry_run=True, force=args.force),
-        _Silent(),
-        state=state,
-        steps=steps,
-    )
+    # What a dry run would decide for the deps, so "dependency X will run" is known. It
+    # reports to no one (the base Reporter does nothing): explain gives its own account.
+    options = RunOptions(jobs=1, dry_run=True, force=args.force)
+    runner = Runner(pipeline, order, options, Reporter(), state=state, steps=steps)
     results = {r.name: r for r in runner.run()}
+    recipes = Recipes(pipeline, steps, state, force=args.force, dry_run=True)
+    _verdict(inv, pipeline, recipes, state, results, name, force=args.force)
+    _account(inv, pipeline, recipes, results, name)
+    return 0
+
+
+def _verdict(
+    inv: Invocation,
+    pipeline: Pipeline,
+    recipes: Recipes,
+    state: State,
+    results: dict[str, TaskResult],
+    name: str,
+    *,
+    force: bool,
+) -> None:
+    """Whether ``name`` would run, and every reason why."""
+    from pipekit.fresh.verdict import judge
+
     task = pipeline.tasks[name]
-    sources, outputs = runner.recipes.patterns(task)
     result = results[name]
     if result.status == "up-to-date":
         inv.out(f"{name} is up to date: nothing it depends on changed since its last success")
-    else:
-        inv.out(f"{name} would run: {result.reason}")
-        if runner.recipes.incremental(task) and not args.force:
-            rerunning = {n for n, r in results.items() if r.status == "would-run" and n != name}
-            verdict = judge(
-                pipeline.root,
-                runner.recipes.recipe(task),
-                sources,
-                outputs,
-                task.deps,
-                state.records.get(name),
-                state.records,
-                rerunning=rerunning,
-                every_reason=True,
-            )
-            if len(verdict.reasons) > 1:
-                inv.out("because:")
-                for reason in verdict.reasons:
-                    inv.out(f"  - {reason}")
+        return
+    inv.out(f"{name} would run: {result.reason}")
+    if not recipes.incremental(task) or force:
+        return
+    sources, outputs = recipes.patterns(task)
+    rerunning = {n for n, r in results.items() if r.status == "would-run" and n != name}
+    verdict = judge(
+        pipeline.root,
+        recipes.recipe(task),
+        sources,
+        outputs,
+        task.deps,
+        state.records.get(name),
+        state.records,
+        rerunning=rerunning,
+        every_reason=True,
+    )
+    if len(verdict.reasons) > 1:
+        inv.out("because:")
+        for reason in verdict.reasons:
+            inv.out(f"  - {reason}")
+
+
+def _account(
+    inv: Invocation,
+    pipeline: Pipeline,
+    recipes: Recipes,
+    results: dict[str, TaskResult],
+    name: str,
+) -> None:
+    """Its deps (and what they would do), commands, sources and outputs."""
+    from pipekit.fresh.verdict import expand
+
+    task = pipeline.tasks[name]
     if task.deps:
         words = {"up-to-date": "up to date", "would-run": "would run", "not-run": "not run"}
-        inv.out(
-            "deps: "
-            + ", ".join(
-                f"{d} ({words.get(results[d].status, results[d].status)})" for d in task.deps
-            )
-        )
-    specs = runner.recipes.specs(task)
+        shown = (f"{d} ({words.get(results[d].status, results[d].status)})" for d in task.deps)
+        inv.out("deps: " + ", ".join(shown))
+    specs = recipes.specs(task)
     if specs:
         inv.out("commands:")
         for spec in specs:
             inv.out("  $ " + spec.text.replace("\n", "\n    "))
+    sources, outputs = recipes.patterns(task)
     if sources:
         files = expand(pipeline.root, sources)
         count = f"{len(files)} file" + ("" if len(files) == 1 else "s")
         inv.out(f"sources: {', '.join(sources)} ({count})")
     if outputs:
         inv.out(f"outputs: {', '.join(outputs)}")
-    if not runner.recipes.incremental(task):
+    if not recipes.incremental(task):
         inv.out("it declares no sources or outputs, so it always runs")
-    return 0
-
-
-class _Silent:
-    """A console that shows nothing: explain prints its own account."""
-
-    wants_ticks = False
-
-    def __getattr__(self, name: str) -> object:
-        return lambda *a, **k: None

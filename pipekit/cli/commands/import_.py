@@ -13,6 +13,10 @@ import os
 from pipekit.cli.invocation import Invocation
 from pipekit.errors import PipekitError
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pipekit.makeimport.translate import Translation
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
@@ -58,6 +62,19 @@ def _makefile(args: argparse.Namespace, workdir: str) -> str:
     )
 
 
+def _adopt(translation: Translation, makefile: str, workdir: str, out_path: str) -> list[str]:
+    """Record the file targets make considers up to date as pipekit's up-to-date tasks."""
+    from pipekit.cli.adopt import adopt
+    from pipekit.load.config import load
+    from pipekit.makeimport.makerun import up_to_date
+
+    files = {t.target: t.name for t in translation.tasks if t.kind == "file"}
+    fresh = up_to_date(makefile, workdir, list(files))
+    if not fresh:
+        return []
+    return adopt(load(out_path), [files[t] for t in fresh])
+
+
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.errors import display_path
     from pipekit.makeimport import import_makefile
@@ -85,6 +102,9 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
             f.write(text)
         os.replace(tmp, out_path)
         say = inv.out
+    adopted: list[str] = []
+    if not args.stdout:
+        adopted = _adopt(translation, makefile, workdir, out_path)
     tasks = translation.tasks
     kinds = {k: sum(1 for t in tasks if t.kind == k) for k in ("phony", "file", "folder", "group")}
     where = "stdout" if args.stdout else display_path(out_path)
@@ -98,6 +118,12 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         f"imported {display_path(os.path.join(workdir, makefile))} -> {where}: "
         f"{len(tasks)} task{'' if len(tasks) == 1 else 's'} ({', '.join(parts)}){default}"
     )
+    if adopted:
+        say(
+            f"{len(adopted)} file target{'' if len(adopted) == 1 else 's'} make considers up "
+            "to date recorded as up to date in .pipekit/: the first run does not rebuild "
+            + ("it" if len(adopted) == 1 else "them")
+        )
     attention = translation.attention
     if attention:
         things = "1 thing needs" if len(attention) == 1 else f"{len(attention)} things need"

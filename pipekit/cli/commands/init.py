@@ -30,14 +30,21 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
             hint="pass --force to overwrite it, or --stdout to print the proposal instead",
         )
     plugins = inv.plugins(None)
-    found = init.propose(plugins, init.scan(root))
-    text = init.render(args.name or root.name, found)
+    scan = init.scan(root)
+    found = init.propose(plugins, scan)
+    text = init.render(args.name or root.name, found, scan)
     if args.stdout:
         inv.stdout.write(text)
         return 0
     with open(target, "w", encoding="utf-8") as f:
         f.write(text)
-    tasks = ", ".join([p.task for _, p in found] + ["all"])
+    tasks = ", ".join(_task_names(text))
     inv.out(f"wrote {display_path(target)} (tasks: {tasks})")
     inv.out("next: `pipekit run -n` shows what would run, `pipekit run` runs it")
     return 0
+
+
+def _task_names(text: str) -> list[str]:
+    import tomllib
+
+    return list(tomllib.loads(text)["tasks"])

@@ -1,4 +1,10 @@
-"""List the tasks of pipeline.toml with their descriptions (``--json`` for tools)."""
+"""List the tasks of pipeline.toml with their descriptions (``--json`` for tools).
+
+Tasks whose names start with ``_`` are private, as in just: hidden from the list (``--all``
+shows them) but runnable and usable as deps. ``--names`` prints just the names, one a
+line, for shell completion: it never loads plugins and prints nothing when there is no
+readable pipeline.toml. ``--json`` lists every task (a tool tells private ones by name).
+"""
 
 from __future__ import annotations
 
@@ -6,39 +12,65 @@ import argparse
 
 from pipekit.cli.invocation import Invocation
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from pipekit.model import Pipeline, Task
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (one object per task)")
+    p.add_argument("-a", "--all", action="store_true", help="also list private tasks (named _...)")
+    p.add_argument("--names", action="store_true", help="print only the task names, one a line")
+
+
+def is_private(name: str) -> bool:
+    """True for a task hidden from ``list`` (its name starts with ``_``)."""
+    return name.startswith("_")
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
+    if args.names:
+        return _names(inv, args.all)
     pipeline = inv.pipeline()
-    tasks = list(pipeline.tasks.values())
-    if args.json:
+    if args.json:  # for tools: every task, private ones marked
         import json
 
-        inv.out(
-            json.dumps(
-                [
-                    {
-                        "name": t.name,
-                        "description": t.description,
-                        "deps": list(t.deps),
-                        "uses": t.uses,
-                        "run": list(t.run),
-                        "sources": list(t.sources),
-                        "outputs": list(t.outputs),
-                        "default": t.name in pipeline.default,
-                    }
-                    for t in tasks
-                ],
-                indent=2,
-            )
-        )
+        inv.out(json.dumps([_as_json(t, pipeline) for t in pipeline.tasks.values()], indent=2))
+        return 0
+    tasks = [t for t in pipeline.tasks.values() if args.all or not is_private(t.name)]
+    if not tasks:
+        inv.out("(every task is private: `pipekit list --all` lists them)")
         return 0
     width = max(len(t.name) for t in tasks)
     for t in tasks:
         desc = t.description or (f"uses {t.uses}" if t.uses else "")
         mark = " (default)" if t.name in pipeline.default else ""
         inv.out(f"{t.name.ljust(width)}  {desc}{mark}".rstrip())
+    return 0
+
+
+def _as_json(t: Task, pipeline: Pipeline) -> dict[str, object]:
+    return {
+        "name": t.name,
+        "description": t.description,
+        "deps": list(t.deps),
+        "uses": t.uses,
+        "run": list(t.run),
+        "sources": list(t.sources),
+        "outputs": list(t.outputs),
+        "default": t.name in pipeline.default,
+    }
+
+
+def _names(inv: Invocation, everything: bool) -> int:
+    """The names for a completion script: quiet about a missing or broken pipeline.toml."""
+    from pipekit.errors import PipekitError
+
+    try:
+        tasks = inv.pipeline().tasks
+    except PipekitError:
+        return 0
+    for name in tasks:
+        if everything or not is_private(name):
+            inv.out(name)
     return 0

@@ -10,21 +10,13 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-
 if TYPE_CHECKING:
     import argparse  # the usual `pipekit run` is read without it: see runargs.py
 
+    from pipekit.events import TaskResult
+    from pipekit.fresh.state import State
     from pipekit.model import Pipeline
     from pipekit.plugin.manager import Plugins
     from pipekit.plugin.resolve import ResolvedStep
-
-
-def _jobs(value: str) -> int:
-    import argparse
-
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"-j wants a number of tasks, not {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError("-j wants at least 1")
-    return n
+    from pipekit.run.reporter import Reporter
+    from pipekit.run.scheduler import Runner
 
 
 def default_jobs() -> int:
@@ -35,50 +27,22 @@ def default_jobs() -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "tasks", nargs="*", metavar="TASK", help="tasks to run (default: the pipeline's default)"
-    )
-    p.add_argument(
-        "-j", "--jobs", type=_jobs, default=None, metavar="N", help="tasks at once (default: CPUs)"
-    )
-    p.add_argument(
-        "-k",
-        "--keep-going",
-        action="store_true",
-        help="after a failure, run everything that does not depend on it",
-    )
-    p.add_argument(
-        "-n", "--dry-run", action="store_true", help="print what would run and why; run nothing"
-    )
-    p.add_argument(
-        "--force", action="store_true", help="run every selected task, up to date or not"
-    )
-    p.add_argument(
-        "--no-deps", action="store_true", help="run only the named tasks, not their deps"
-    )
-    p.add_argument(
-        "--trace", metavar="FILE", help="write the run as Chrome trace-event JSON (Perfetto)"
-    )
+    from pipekit.cli.runargs import add_run_arguments  # the one table, read by both parsers
+
+    add_run_arguments(p)
 
 
 def load_steps(
     inv: Invocation, pipeline: Pipeline, order: list[str]
 ) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
     """Plugins and expanded steps, loaded only when the pipeline or installed plugins need it."""
-    from pipekit.plugin.entrypoints import has_third_party_plugins
-
-    if not pipeline.needs_plugins and not has_third_party_plugins():
-        return None, {}
-    from pipekit.plugin.resolve import resolve_steps
-
-    plugins = inv.plugins(pipeline)
-    return plugins, resolve_steps(pipeline, plugins, order)
+    return inv.run_steps(pipeline, order)
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
+    import time
+
     from pipekit.cli.console import make_console
-    from pipekit.errors import ExitCode
-    from pipekit.fresh.state import State
     from pipekit.graph import check_names, closure
     from pipekit.run.scheduler import Runner, RunOptions
 
@@ -87,61 +51,86 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     order = closure(pipeline, targets, with_deps=not args.no_deps)
     plugins, steps = load_steps(inv, pipeline, order)
     console = make_console(inv.stdout, inv.stderr, color=inv.color)
-    incremental = any(
-        pipeline.tasks[n].incremental or (n in steps and (steps[n].sources or steps[n].outputs))
-        for n in order
-    )
-    state = None
-    if incremental:
-        if args.dry_run:
-            state = State.read(pipeline.root)
-        else:
+    reporter: Reporter = console
+    if args.trace:
+        from pipekit.run.reporter import FanOut
+        from pipekit.run.trace import TraceReporter
 
-            def waiting(pid: str) -> None:
-                console.warn(
-                    f"waiting for another pipekit run in this folder (pid {pid}) to finish"
-                )
-
-            state = State.for_run(pipeline.root, on_wait=waiting)
-        for warning in state.warnings:
-            console.warn(warning)
+        reporter = FanOut(console, TraceReporter(args.trace, pipeline.name))
+    state = _open_state(pipeline, order, steps, reporter, dry_run=args.dry_run)
     options = RunOptions(
         jobs=args.jobs or default_jobs(),
         keep_going=args.keep_going,
         dry_run=args.dry_run,
         force=args.force,
     )
-    runner = Runner(pipeline, order, options, console, state=state, steps=steps, plugins=plugins)
+    runner = Runner(pipeline, order, options, reporter, state=state, steps=steps, plugins=plugins)
     try:
         results = runner.run()
     finally:
         if state is not None and not args.dry_run:
-            state.close()
-            if state.save_failed:
-                console.warn(
-                    "could not write .pipekit/ (is the disk full?): "
-                    "tasks that succeeded will run again next time"
-                )
-    import time
-
-    elapsed = time.monotonic() - runner.t0
-    if runner.interrupted:
-        from pipekit.run import signals
-
-        code = ExitCode.INTERRUPTED if runner.interrupted == signals.SIGINT else ExitCode.TERMINATED
-    elif runner.plugin_error is not None:
-        code = ExitCode.USAGE
-    elif any(not r.ok for r in results):
-        code = ExitCode.TASK_FAILED
-    else:
-        code = ExitCode.OK
-    console.run_finished(results, elapsed, int(code))
-    if args.trace:
-        from pipekit.run.trace import write_trace
-
-        write_trace(args.trace, pipeline.name, results)
+            _close_state(state, reporter)
+    code = exit_status(runner, results)
+    reporter.run_finished(results, time.monotonic() - runner.t0, code)
     if runner.plugin_error is not None:
         raise runner.plugin_error
     if plugins is not None and plugins.observes_tasks:
-        plugins.run_finished(results, int(code))
-    return int(code)
+        plugins.run_finished(results, code)
+    if runner.interrupted:  # stopped by a signal: die by it, as a shell expects
+        from pipekit.cli.diebysignal import die_by
+
+        return die_by(runner.interrupted)
+    return code
+
+
+def exit_status(runner: Runner, results: list[TaskResult]) -> int:
+    """128 + the signal that stopped the run; 2 for a broken plugin; 1 for a failed task."""
+    from pipekit.errors import ExitCode
+
+    if runner.interrupted:
+        return 128 + runner.interrupted  # 130 for SIGINT, 143 for SIGTERM, as shells say
+    if runner.plugin_error is not None:
+        return ExitCode.USAGE
+    if any(not r.ok for r in results):
+        return ExitCode.TASK_FAILED
+    return ExitCode.OK
+
+
+def _open_state(
+    pipeline: Pipeline,
+    order: list[str],
+    steps: dict[str, ResolvedStep],
+    reporter: Reporter,
+    *,
+    dry_run: bool,
+) -> State | None:
+    """The state, when a selected task has sources or outputs: read only for a dry run,
+    else under the run lock (saying so while it waits for another run)."""
+    from pipekit.fresh.state import State
+
+    incremental = any(
+        pipeline.tasks[n].incremental or (n in steps and (steps[n].sources or steps[n].outputs))
+        for n in order
+    )
+    if not incremental:
+        return None
+    if dry_run:
+        state = State.read(pipeline.root)
+    else:
+
+        def waiting(pid: str) -> None:
+            reporter.warn(f"waiting for another pipekit run in this folder (pid {pid}) to finish")
+
+        state = State.for_run(pipeline.root, on_wait=waiting)
+    for warning in state.warnings:
+        reporter.warn(warning)
+    return state
+
+
+def _close_state(state: State, reporter: Reporter) -> None:
+    state.close()
+    if state.save_failed:
+        reporter.warn(
+            "could not write .pipekit/ (is the disk full?): "
+            "tasks that succeeded will run again next time"
+        )

@@ -1,0 +1,106 @@
+"""What ``pipekit run`` needs from plugins, decided without importing one when it can.
+
+From the entry points (cached), the provides records and the steps cache: a run whose
+selected tasks use only cached steps, whose tables are all declared, and where no plugin
+implements a run hook, imports neither pluggy nor any plugin module.
+"""
+
+from __future__ import annotations
+
+from pipekit.plugin.provides import RUN_HOOKS
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pipekit.model import Pipeline
+    from pipekit.plugin.blame import PluginInfo
+    from pipekit.plugin.manager import Need, Plugins
+    from pipekit.plugin.resolve import ResolvedStep
+
+
+def _quiet(infos: list[PluginInfo], uses: set[str], tables: set[str]) -> bool:
+    """True when the remembered records say no plugin must be imported for this run,
+    beyond the step kinds of ``uses`` (whose expansions may be cached)."""
+    kinds: set[str] = set()
+    declared: set[str] = set()
+    for info in infos:
+        if info.provides is None:
+            return False  # never seen (or changed): import it once to learn
+        step_kinds, _, info_tables, hooks = info.provides
+        if any(h in RUN_HOOKS for h in hooks):
+            return False
+        kinds.update(step_kinds)
+        declared.update(info_tables)
+    return uses <= kinds and tables <= declared
+
+
+def tables_declared(pipeline: Pipeline) -> bool:
+    """True when the remembered records say every extra table of ``pipeline`` is declared."""
+    from pipekit.plugin import provides
+    from pipekit.plugin.loading import candidates
+
+    infos = [i for i, _ in candidates(pipeline, entry_points=True, extra=()) if not i.disabled]
+    provides.recall(infos, pipeline.root)
+    declared = {t for i in infos if i.provides is not None for t in i.provides[2]}
+    return set(pipeline.tables) <= declared
+
+
+def steps_for_run(
+    pipeline: Pipeline, order: list[str], load: Callable[[Need], Plugins]
+) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
+    """The plugins to notify (None: no plugin hook can fire) and the resolved steps of
+    ``order``. ``load(need)`` loads the plugins when they are needed."""
+    from pipekit.plugin.entrypoints import has_third_party_plugins
+
+    tasks = pipeline.tasks
+    uses = {u for u in (tasks[n].uses for n in order) if u is not None}
+    tables = set(pipeline.tables)
+    if not (uses or tables or pipeline.plugins or has_third_party_plugins()):
+        return None, {}  # the common run-only pipeline: no built-in observes runs
+    from pipekit.plugin import provides, stepcache
+    from pipekit.plugin.loading import candidates
+
+    infos = [i for i, _ in candidates(pipeline, entry_points=True, extra=()) if not i.disabled]
+    provides.recall(infos, pipeline.root)
+    if _quiet(infos, uses, tables):
+        if not uses:
+            return None, {}
+        key = stepcache.key(pipeline, order, infos)
+        cached = stepcache.get(key, pipeline)
+        if cached is not None:
+            return None, cached
+    return _load(pipeline, order, load, infos, uses, tables)
+
+
+def _load(
+    pipeline: Pipeline,
+    order: list[str],
+    load: Callable[[Need], Plugins],
+    infos: list[PluginInfo],
+    uses: set[str],
+    tables: set[str],
+) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
+    from pipekit.plugin import provides, stepcache
+    from pipekit.plugin.manager import Need
+    from pipekit.plugin.resolve import call_file, resolve_steps
+
+    plugins = load(Need(step_kinds=uses, tables=tables, hooks=RUN_HOOKS))
+    if tables:
+        from pipekit.plugin.tables import check_tables
+
+        check_tables(pipeline, plugins)
+    steps = resolve_steps(pipeline, plugins, order)
+    provides.recall(infos, pipeline.root)  # what this load taught
+    if steps and _quiet(infos, uses, tables):
+        key = stepcache.key(pipeline, order, infos)
+        files = [
+            f
+            for s in steps.values()
+            for c in s.commands
+            if c.call is not None
+            for f in [call_file(c.call, pipeline.root)]
+            if f is not None
+        ]
+        stepcache.put(key, pipeline, steps, files)
+    return (plugins if plugins.observes_tasks else None), steps
