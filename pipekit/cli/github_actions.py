@@ -7,13 +7,106 @@ property (``file=``, ``title=``) ``:`` and ``,`` are escaped too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from pipekit import events
+from pipekit.cli.console import PlainConsole
 from pipekit.events import TaskResult
 from pipekit.graph import mermaid_id, render_mermaid
 from pipekit.model import Pipeline
 from pipekit.plugin.problems import Problem
+
+if TYPE_CHECKING:
+    from pipekit.cli.invocation import Invocation
+
+#: (task, its output lines) -> the problems its step kind reads there
+ProblemReader = Callable[[str, Sequence[str]], Sequence[Problem]]
+
+
+def problem_reader(inv: Invocation, pipeline: Pipeline) -> ProblemReader:
+    """Problems of a failed ``uses`` task, read by its step kind (loaded on this failure
+    path only); a ``run`` task has no step kind to read its tool's output."""
+
+    def read(name: str, output: Sequence[str]) -> Sequence[Problem]:
+        task = pipeline.tasks[name]
+        if task.uses is None:
+            return ()
+        from pipekit.plugin.resolve import resolve_one
+
+        plugins = inv.plugins(pipeline, strict=False)
+        kind = plugins.step_kinds.get(task.uses)
+        if kind is None:
+            return ()
+        found = kind.problems(resolve_one(pipeline, plugins, task).options, output)
+        return [p for p in found if isinstance(p, Problem)]
+
+    return read
+
+
+def on_github_actions() -> bool:
+    """True inside a GitHub Actions job (the runner sets ``GITHUB_ACTIONS=true``)."""
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+class GithubConsole(PlainConsole):
+    """Plain lines, as GitHub users read them: each task's output folded in one
+    ``::group::`` (buffered, so parallel tasks never interleave inside a group), failures
+    as annotations on the files and lines the tools named, and the step summary."""
+
+    def __init__(
+        self,
+        out: TextIO,
+        err: TextIO,
+        *,
+        pipeline: Pipeline,
+        problems: ProblemReader,
+        summary_path: str | None,
+    ) -> None:
+        super().__init__(out, err, color=False)
+        self.pipeline = pipeline
+        self.read_problems = problems
+        self.summary_path = summary_path
+        self.buffers: dict[str, list[str]] = {}
+
+    def command_started(self, name: str, text: str) -> None:
+        self.buffers.setdefault(name, []).append("$ " + text.replace("\n", "\n  "))
+
+    def task_output(self, name: str, line: str) -> None:
+        self.buffers.setdefault(name, []).append(line)
+
+    def task_finished(self, result: TaskResult) -> None:
+        lines = self.buffers.pop(result.name, None)
+        if lines is not None:
+            took = f"{result.duration:.1f} s"
+            title = f"{result.name} ({result.status}, {took})"
+            self.out.write("\n".join(group(title, lines)) + "\n")
+        super().task_finished(result)
+        if result.status in events.FINISHED_BAD:
+            for note in self._annotations(result, lines or []):
+                self.out.write(note + "\n")
+        self.out.flush()
+
+    def _annotations(self, result: TaskResult, lines: list[str]) -> list[str]:
+        output = [ln for ln in lines if not ln.startswith("$ ")]
+        try:
+            found = list(self.read_problems(result.name, output))
+        except Exception as exc:  # a step kind's parser must not cost the run its report
+            self.warn(f"could not read the problems of task '{result.name}': {exc}")
+            found = []
+        return [*(annotation(p) for p in found[:50]), task_failed(result)]
+
+    def run_finished(self, results: list[TaskResult], elapsed: float, exit_code: int) -> None:
+        super().run_finished(results, elapsed, exit_code)
+        if not self.summary_path or not results:
+            return
+        try:
+            with open(self.summary_path, "a", encoding="utf-8") as f:
+                f.write(step_summary(self.pipeline, results, elapsed))
+        except OSError as exc:
+            self.warn(f"cannot write the step summary to {self.summary_path}: {exc.strerror}")
+
 
 #: Words a result's status is shown with in the summary table.
 _SHOWN = {
