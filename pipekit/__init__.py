@@ -10,12 +10,14 @@ from pipekit._version import __version__
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    from pipekit.atomic import write_atomic
     from pipekit.envexpand import parse_env
     from pipekit.errors import ConfigError, PipekitError, PluginError, StepFailed
     from pipekit.events import TaskResult
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.actions import PINNED_ACTIONS, action_version, pinned_action
     from pipekit.plugin.command import Command
+    from pipekit.plugin.container import ContainerRun, ContainerSettings
     from pipekit.plugin.emitters import EmitPlan, Emitter, PlanTask
     from pipekit.plugin.hookspecs import hookimpl
     from pipekit.plugin.problems import Problem, file_line_problems
@@ -26,6 +28,8 @@ __all__ = [
     "PINNED_ACTIONS",
     "Command",
     "ConfigError",
+    "ContainerRun",
+    "ContainerSettings",
     "EmitPlan",
     "Emitter",
     "NoOptions",
@@ -48,6 +52,7 @@ __all__ = [
     "hookimpl",
     "parse_env",
     "pinned_action",
+    "write_atomic",
 ]
 
 _LAZY = {
@@ -56,6 +61,8 @@ _LAZY = {
     "pinned_action": "pipekit.plugin.actions",
     "Command": "pipekit.plugin.command",
     "ConfigError": "pipekit.errors",
+    "ContainerRun": "pipekit.plugin.container",
+    "ContainerSettings": "pipekit.plugin.container",
     "EmitPlan": "pipekit.plugin.emitters",
     "Emitter": "pipekit.plugin.emitters",
     "NoOptions": "pipekit.plugin.steps",
@@ -75,6 +82,7 @@ _LAZY = {
     "hookimpl": "pipekit.plugin.hookspecs",
     "file_line_problems": "pipekit.plugin.problems",
     "parse_env": "pipekit.envexpand",
+    "write_atomic": "pipekit.atomic",
 }
 
 

@@ -21,13 +21,13 @@ class Task:
     """
 
     __slots__ = (
+        "container",
         "cwd",
         "deps",
         "description",
         "env",
         "name",
         "outputs",
-        "recipe",
         "run",
         "serial",
         "sources",
@@ -51,6 +51,7 @@ class Task:
         timeout: float | None = None,
         description: str = "",
         serial: bool = False,
+        container: str | Mapping[str, object] | None = None,
     ) -> None:
         self.name = name
         self.run = run
@@ -65,9 +66,9 @@ class Task:
         self.description = description
         #: its deps run one after another, in order (see graph.order_after)
         self.serial = serial
-        #: the up-to-date digests of what it does, when they cannot depend on the caller's
-        #: environment (set by the loader; see uptodate.static_recipe)
-        self.recipe: tuple[bytes, bytes, bytes] | None = None
+        #: where it runs: None on the host; the name of a task that builds an image, or the
+        #: raw ``container`` table (validated when plugins are loaded; see plugin/container.py)
+        self.container = container
 
     @property
     def incremental(self) -> bool:
@@ -88,8 +89,8 @@ class Task:
             self.cwd,
             self.timeout,
             self.description,
-            self.recipe,
             self.serial,
+            self.container,
         )
 
     @classmethod
@@ -107,8 +108,8 @@ class Task:
             task.cwd,
             task.timeout,
             task.description,
-            task.recipe,
             task.serial,
+            task.container,
         ) = t  # type: ignore[assignment]
         return task
 
@@ -154,7 +155,7 @@ class Pipeline:
     @property
     def needs_plugins(self) -> bool:
         """True when loading the pipeline fully needs the plugin manager."""
-        return bool(self.plugins) or any(t.uses for t in self.tasks.values())
+        return bool(self.plugins) or any(t.uses or t.container for t in self.tasks.values())
 
     def to_tuple(self) -> tuple[object, ...]:
         return (

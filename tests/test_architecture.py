@@ -15,7 +15,7 @@ CORE = ROOT / "pipekit"
 # Floors, lowest first: a part may import its own floor's siblings only where listed in
 # SIBLINGS, and any part on a floor below it. docs/architecture.md draws the same picture.
 FLOORS: list[set[str]] = [
-    {"_version", "errors", "digest", "shell", "envexpand", "events", "model"},
+    {"_version", "errors", "digest", "shell", "envexpand", "events", "model", "atomic"},
     {"graph"},
     {"fresh"},
     {"load"},

@@ -186,14 +186,15 @@ def test_service_jobs(workflows: dict[str, Path]) -> None:
     assert {job_id: job["name"] for job_id, job in doc["jobs"].items()} == {
         "train": "train",
         "test": "test",
-        "deploy": "image + push + deploy",
+        "deploy": "image + test-in-image + push + deploy",
     }
     assert doc["jobs"]["deploy"]["needs"] == ["test"]
     runs = [s.get("run") for s in doc["jobs"]["deploy"]["steps"]]
-    assert runs[-5:] == [
+    assert runs[-6:] == [
         "pip install -r requirements.txt",
         INSTALL_PIPEKIT,
         "pipekit run --no-deps image",
+        "pipekit run --no-deps test-in-image",
         "pipekit run --no-deps push",
         "pipekit run --no-deps deploy",
     ]

@@ -156,7 +156,7 @@ def test_service_runs_green_with_its_docker_job(tmp_path: Path, wheels: Path) ->
     assert run.results == {
         "train": "succeeded",
         "test": "succeeded",
-        "image + push + deploy": "succeeded",
+        "image + test-in-image + push + deploy": "succeeded",
     }
     assert_ran_like_pipekit(service, workflow, run)
 

@@ -17,10 +17,11 @@ from pipekit.model import Pipeline
 def adopt(pipeline: Pipeline, names: Iterable[str]) -> list[str]:
     """Record each task of ``names`` (deps first) whose outputs all exist as up to date;
     return the names recorded. Tasks that use a step kind are left alone."""
+    from pipekit.fresh.files import Fact
     from pipekit.fresh.state import State
     from pipekit.fresh.verdict import make_record, output_facts, source_facts
     from pipekit.graph import topological
-    from pipekit.run.specs import Recipes
+    from pipekit.run.specs import TaskSpecs
 
     wanted = {n for n in names if n in pipeline.tasks and pipeline.tasks[n].uses is None}
     if not wanted:
@@ -28,20 +29,22 @@ def adopt(pipeline: Pipeline, names: Iterable[str]) -> list[str]:
     state = State.for_run(pipeline.root)
     recorded: list[str] = []
     try:
-        recipes = Recipes(pipeline, {}, state)
-        cache: dict[str, tuple[int, int, int, int, bytes]] = {}
+        specs = TaskSpecs(pipeline, {}, state)
+        cache: dict[str, Fact] = {}
         for name in topological(pipeline, wanted):
             task = pipeline.tasks[name]
             if not task.incremental:
                 continue
-            sources_at, outputs_at = recipes.patterns(task)
+            sources_at, outputs_at = specs.patterns(task)
             outputs = output_facts(pipeline.root, outputs_at, cache)
             if not outputs or not all(
                 os.path.exists(os.path.join(pipeline.root, o)) for o in outputs_at if "*" not in o
             ):
                 continue
             sources = source_facts(pipeline.root, sources_at, {}, cache)
-            record = make_record(recipes.recipe(task), sources, outputs, task.deps, state.records)
+            record = make_record(
+                specs.fingerprint(task), sources, outputs, task.deps, state.records
+            )
             state.record(name, record)
             recorded.append(name)
     finally:

@@ -29,10 +29,10 @@ class WatchSet:
 
     def refresh(self) -> None:
         """Expand the globs again: a file created since matches, a deleted one still counts."""
-        from pipekit.fresh.verdict import expand
+        from pipekit.fresh.files import matching_files
 
-        self.files |= set(expand(self.root, self.sources))
-        self.ignored = set(expand(self.root, self.outputs))
+        self.files |= set(matching_files(self.root, self.sources))
+        self.ignored = set(matching_files(self.root, self.outputs))
 
     def changed(self, paths: set[str]) -> list[str]:
         """Which of the changed absolute ``paths`` should run the tasks again (relative)."""

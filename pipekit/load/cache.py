@@ -14,7 +14,7 @@ from pipekit._version import __version__
 from pipekit.digest import digest
 from pipekit.model import Pipeline
 
-_FORMAT = 2
+_FORMAT = 3  # 3: tasks no longer carry fingerprints
 
 
 def cache_dir() -> str:
@@ -36,7 +36,7 @@ def _code_key() -> str:
     serve a pipeline validated by older code."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stamps = [__version__]
-    for name in ("load/validate.py", "model.py", "fresh/verdict.py", "load/cache.py"):
+    for name in ("load/validate.py", "model.py", "load/cache.py"):
         try:
             stamps.append(str(os.stat(os.path.join(here, name)).st_mtime_ns))
         except OSError:
@@ -63,10 +63,8 @@ def put(path: str, data: bytes, pipeline: Pipeline) -> None:
     entry = _entry(path)
     try:
         blob = marshal.dumps((_FORMAT, _code_key(), digest(data), pipeline.to_tuple()))  # type: ignore[arg-type]
-        os.makedirs(os.path.dirname(entry), exist_ok=True)
-        tmp = f"{entry}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, entry)
+        from pipekit.atomic import write_atomic  # only on a miss: not on a no-op run's path
+
+        write_atomic(entry, blob, make_folder=True)
     except (OSError, ValueError):
         pass  # an unwritable cache only costs speed

@@ -84,6 +84,11 @@ TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
         {"type": "boolean"},
         "Run the deps one after another, in the listed order (make's order without -j).",
     ),
+    "container": (
+        {"anyOf": [_STRING, {"type": "object"}]},
+        "Run inside a container: the name of a containerize task, or { image = ... } "
+        "(docs/parity.md).",
+    ),
 }
 
 # The lists validate reads.

@@ -297,7 +297,6 @@ class _Validator:
         self.check_cycles(tasks)
         self.check_shared_outputs(tasks)
         default = self.default(settings.get("default"), tasks)
-        _set_static_recipes(tasks, env)
         tables = {k: v for k, v in doc.items() if k not in ("pipeline", "env", "tasks")}
         return Pipeline(
             self.path,
@@ -475,6 +474,14 @@ class _Validator:
             raise self.expect(
                 (*keys, "serial"), serial, "true or false", task=name, example="serial = true"
             )
+        container, builder = None, None
+        if "container" in body:  # the image's builder, when named, is an implicit dep
+            from pipekit.load import container as container_key
+
+            container, builder = container_key.check(
+                self, name, body["container"], self.doc["tasks"]
+            )
+            deps = deps if builder is None else (*deps, builder)
         return Task(
             name,
             run=run,
@@ -488,6 +495,7 @@ class _Validator:
             timeout=self.timeout((*keys, "timeout"), body.get("timeout"), name),
             description=description,
             serial=serial,
+            container=container,
         )
 
     def task_table(self, name: str, body: object) -> dict[str, Any]:
@@ -608,14 +616,3 @@ def outside_project(pattern: str) -> bool:
         return True
     norm = os.path.normpath(pattern)
     return norm == ".." or norm.startswith("../")
-
-
-def _set_static_recipes(tasks: dict[str, Task], env: tuple[tuple[str, EnvValue], ...]) -> None:
-    """Digest now what cannot depend on the caller's environment (cached with the pipeline)."""
-    from pipekit.fresh.verdict import static_recipe
-
-    for task in tasks.values():
-        if task.uses is None:
-            task.recipe = static_recipe(
-                task.run, env, task.env, task.cwd, task.sources, task.outputs
-            )

@@ -23,7 +23,8 @@ class Command:
     text, run as is) or ``call`` (``"module:function"`` run inside a pipekit worker process with
     ``args`` as keyword arguments: for steps that need Python at run time, such as the Docker
     SDK) is set. ``env`` adds variables for this command only; ``cwd`` is relative to the
-    pipeline's folder (default: the task's cwd).
+    pipeline's folder (default: the task's cwd). ``text`` is what the console, ``-n`` and
+    ``explain`` show for a ``call`` step (default: the step kind's name).
     """
 
     argv: tuple[str, ...]
@@ -32,6 +33,7 @@ class Command:
     args: Mapping[str, Any]
     env: Mapping[str, str]
     cwd: str | None
+    text: str | None
 
     def __init__(
         self,
@@ -42,6 +44,7 @@ class Command:
         args: Mapping[str, Any] | None = None,
         env: Mapping[str, str] | None = None,
         cwd: str | None = None,
+        text: str | None = None,
     ) -> None:
         set_ = sum(bool(x) for x in (argv, script, call))
         if set_ != 1:
@@ -52,6 +55,7 @@ class Command:
         object.__setattr__(self, "args", dict(args or {}))
         object.__setattr__(self, "env", dict(env or {}))
         object.__setattr__(self, "cwd", cwd)
+        object.__setattr__(self, "text", text)
 
     @classmethod
     def shell(cls, script: str, **kwargs: Any) -> Command:
@@ -83,7 +87,7 @@ class Command:
         if self.script is not None:
             return self.script
         if self.call is not None:
-            return f"<pipekit step {self.call}>"
+            return self.text or f"<pipekit step {self.call}>"
         return shlex.join(self.argv)
 
     def identity(self) -> tuple[object, ...]:

@@ -67,11 +67,9 @@ def scan_entry_points() -> list[tuple[str, str, str | None, str | None]]:
     found.sort()
     if use_cache:
         try:
-            os.makedirs(os.path.dirname(cache), exist_ok=True)
-            tmp = f"{cache}.{os.getpid()}.tmp"
-            with open(tmp, "wb") as f:
-                f.write(marshal.dumps(found))
-            os.replace(tmp, cache)
+            from pipekit.atomic import write_atomic
+
+            write_atomic(cache, marshal.dumps(found), make_folder=True)
         except OSError:
             pass
     return found

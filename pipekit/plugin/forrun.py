@@ -56,6 +56,9 @@ def steps_for_run(
     tasks = pipeline.tasks
     uses = {u for u in (tasks[n].uses for n in order) if u is not None}
     tables = set(pipeline.tables)
+    if any(tasks[n].container is not None for n in order):
+        # the plugin that runs containers must resolve them (not cached: docs/parity.md)
+        return _load(pipeline, order, load, [], uses, tables, CONTAINER_HOOKS)
     if not (uses or tables or pipeline.plugins or has_third_party_plugins()):
         return None, {}  # the common run-only pipeline: no built-in observes runs
     from pipekit.plugin import provides, stepcache
@@ -73,6 +76,10 @@ def steps_for_run(
     return _load(pipeline, order, load, infos, uses, tables)
 
 
+#: the hooks a run with container tasks needs besides the run hooks
+CONTAINER_HOOKS = ("pipekit_container_run",)
+
+
 def _load(
     pipeline: Pipeline,
     order: list[str],
@@ -80,19 +87,20 @@ def _load(
     infos: list[PluginInfo],
     uses: set[str],
     tables: set[str],
+    more_hooks: tuple[str, ...] = (),
 ) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
     from pipekit.plugin import provides, stepcache
     from pipekit.plugin.manager import Need
     from pipekit.plugin.resolve import call_file, resolve_steps
 
-    plugins = load(Need(step_kinds=uses, tables=tables, hooks=RUN_HOOKS))
+    plugins = load(Need(step_kinds=uses, tables=tables, hooks=(*RUN_HOOKS, *more_hooks)))
     if tables:
         from pipekit.plugin.tables import check_tables
 
         check_tables(pipeline, plugins)
     steps = resolve_steps(pipeline, plugins, order)
     provides.recall(infos, pipeline.root)  # what this load taught
-    if steps and _quiet(infos, uses, tables):
+    if steps and infos and _quiet(infos, uses, tables):
         key = stepcache.key(pipeline, order, infos)
         files = [
             f

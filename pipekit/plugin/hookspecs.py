@@ -14,9 +14,10 @@ if TYPE_CHECKING:
     from pipekit.events import TaskResult
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.command import Command
+    from pipekit.plugin.container import ContainerRun, ContainerSettings
     from pipekit.plugin.emitters import Emitter, PlanTask
     from pipekit.plugin.registry import Registry
-    from pipekit.plugin.steps import StepKind
+    from pipekit.plugin.steps import StepContext, StepKind
 
 hookspec = pluggy.HookspecMarker("pipekit")
 hookimpl = pluggy.HookimplMarker("pipekit")
@@ -127,6 +128,31 @@ def pipekit_emit_task(emitter: str, task: PlanTask) -> Any | None:
 
     :param emitter: the emitter's name.
     :param task: the task, with its step already expanded into commands.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec(firstresult=True)
+def pipekit_container_run(
+    task: Task, settings: ContainerSettings, commands: list[Command], ctx: StepContext
+) -> ContainerRun | None:
+    """Run ``task``'s ``commands`` inside the container ``settings`` describe.
+
+    Called once per task that has a ``container`` key, when its steps are resolved (before
+    anything runs, also for ``-n``, ``explain`` and ``emit``), until a plugin returns something
+    other than None. Pure like ``StepKind.expand``: describe the commands, do not start
+    anything. Return a :class:`pipekit.ContainerRun` whose commands replace the task's
+    (``Command(call=...)`` steps get the runner's timeouts, Ctrl-C and output streaming; give
+    them ``text`` so ``-n`` shows what runs where). Raise ``ValueError`` for settings this
+    plugin cannot honour: pipekit reports it at the task's ``container`` key in
+    pipeline.toml, exit status 2.
+
+    :param task: the task (read only); ``task.uses`` says whether ``commands`` come from a
+        step kind.
+    :param settings: the validated ``container`` settings.
+    :param commands: what the task would run on the host.
+    :param ctx: the task's name, the pipeline's folder and the whole pipeline.
 
     .. versionadded:: 0.1
     """

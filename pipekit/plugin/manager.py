@@ -60,7 +60,7 @@ class Need:
             step_kinds=(t.uses for t in pipeline.tasks.values() if t.uses is not None),
             emitters=(emitter,),
             tables=pipeline.tables,
-            hooks=("pipekit_emit_task",),
+            hooks=("pipekit_emit_task", "pipekit_container_run"),
         )
 
     def wants(self, record: provides.Record) -> bool:
@@ -141,16 +141,24 @@ class Plugins:
         return out
 
     # -- calling ---------------------------------------------------------------------------
-    def call(self, hook: str, where: str = "", **kwargs: Any) -> Any:
+    def call(
+        self,
+        hook: str,
+        where: str = "",
+        passthrough: tuple[type[Exception], ...] = (),
+        **kwargs: Any,
+    ) -> Any:
         """``pm.hook.<hook>(**kwargs)``, a failure attributed to the plugin that raised it.
 
         ``where`` is added to the hook's name in messages (" for task 'x'"). The user's
-        Ctrl-C goes on as KeyboardInterrupt; ``sys.exit()`` in a plugin is its failure.
+        Ctrl-C goes on as KeyboardInterrupt; ``sys.exit()`` in a plugin is its failure;
+        exceptions of the ``passthrough`` types are the hook's documented answers.
         """
         caller = getattr(self.pm.hook, hook)
+        expected: tuple[type[BaseException], ...] = (KeyboardInterrupt, PluginError, *passthrough)
         try:
             return caller(**kwargs)
-        except (KeyboardInterrupt, PluginError):
+        except expected:
             raise
         except BaseException as exc:
             name = culprit_in_traceback(exc.__traceback__, caller.get_hookimpls())
@@ -242,6 +250,21 @@ class Plugins:
         if not isinstance(text, str):
             raise checks.malformed(info, where, f"render() must return str, not {type(text)}")
         return text
+
+    def container_run(self, task: Task, settings: Any, commands: list[Command], ctx: Any) -> Any:
+        """pluggy's first non-None ``pipekit_container_run`` result for ``task``, or None.
+
+        A ValueError is the plugin's verdict on the settings and passes through (reported at
+        the task's ``container`` key); any other failure is attributed to its plugin."""
+        return self.call(
+            "pipekit_container_run",
+            f" for task '{task.name}'",
+            passthrough=(ValueError,),
+            task=task,
+            settings=settings,
+            commands=commands,
+            ctx=ctx,
+        )
 
     @property
     def observes_tasks(self) -> bool:

@@ -96,12 +96,9 @@ def remember(learned: Iterable[tuple[PluginInfo, str | None, Record]], root: str
 def write_cache(path: str, value: object) -> None:
     """Marshal ``value`` to ``path`` atomically (a reader sees the old file or the new one);
     a failure only costs speed, so it is ignored."""
+    from pipekit.atomic import write_atomic
+
     try:
-        blob = marshal.dumps(value)  # type: ignore[arg-type]
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
+        write_atomic(path, marshal.dumps(value), make_folder=True)  # type: ignore[arg-type]
     except (OSError, ValueError):
         pass

@@ -33,6 +33,8 @@ def resolve_steps(
         task = pipeline.tasks[name]
         if task.uses is not None:
             out[name] = resolve_one(pipeline, plugins, task)
+        if task.container is not None:
+            out[name] = resolve_container(pipeline, plugins, task, out.get(name))
     return out
 
 
@@ -154,3 +156,20 @@ def task_commands(task: Task, step: ResolvedStep | None) -> list[Command]:
     if step is not None:
         return list(step.commands)
     return [Command.shell(s) for s in task.run]
+
+
+def resolve_container(
+    pipeline: Pipeline, plugins: Plugins, task: Task, step: ResolvedStep | None
+) -> ResolvedStep:
+    """``task``'s step (None for a ``run`` task) with its commands run in its container; the
+    image's identity joins the sources of a task that has sources or outputs."""
+    from pipekit.plugin.container import run_in_container
+
+    commands = task_commands(task, step)
+    settings, run = run_in_container(pipeline, plugins.container_run, task, commands)
+    if step is None:
+        step = ResolvedStep("", settings, (), (), (), False)
+    extra = run.sources if (task.incremental or step.sources or step.outputs) else ()
+    return ResolvedStep(
+        step.kind, step.options, tuple(run.commands), (*step.sources, *extra), step.outputs, False
+    )

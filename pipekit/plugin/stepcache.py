@@ -21,15 +21,15 @@ if TYPE_CHECKING:
     from pipekit.model import Pipeline
     from pipekit.plugin.blame import PluginInfo
 
-_FORMAT = 2
+_FORMAT = 4
 
 
 class CachedCommand:
     """A command read back from the cache: what the runner and the state read of a
-    ``pipekit.Command`` (argv, script, call, args, env, cwd, ``shell_text``, ``identity``),
+    ``pipekit.Command`` (argv, script, call, args, env, cwd, text, ``shell_text``, ``identity``),
     without importing the Command class and its dependencies."""
 
-    __slots__ = ("_identity", "_text", "args", "argv", "call", "cwd", "env", "script")
+    __slots__ = ("_identity", "_text", "args", "argv", "call", "cwd", "env", "script", "text")
 
     def __init__(self, t: tuple[Any, ...]) -> None:
         (
@@ -41,6 +41,7 @@ class CachedCommand:
             self.cwd,
             self._text,
             self._identity,
+            self.text,
         ) = t
 
     @property
@@ -56,7 +57,7 @@ class CachedCommand:
 
 class CachedStep(ResolvedStep):
     """A resolved step read back from the cache. Its commands are built on first use: a
-    no-op run reads only sources, outputs and the recipe, never the commands."""
+    no-op run that ``stat`` settles reads only sources and outputs, never the commands."""
 
     __slots__ = ("_built", "_rows")
 
@@ -87,6 +88,7 @@ def _dump_command(c: Any) -> tuple[Any, ...]:
         c.cwd,
         c.shell_text(),
         c.identity(),  # marshal keeps its exact form, so the state's digests match
+        c.text,
     )
 
 
@@ -108,25 +110,6 @@ def key(pipeline: Pipeline, order: list[str], infos: Iterable[PluginInfo]) -> by
     return digest(text.encode("utf-8", "surrogateescape"))
 
 
-def static_recipe(pipeline: Pipeline, name: str, step: ResolvedStep) -> object:
-    """The task's recipe digests when no env value reads the caller's environment (as
-    ``fresh.verdict.static_recipe`` for run tasks), else None: a cached no-op run then
-    hashes nothing."""
-    from pipekit.fresh.verdict import declared_env, task_recipe
-
-    task = pipeline.tasks[name]
-    # a value read from the caller or computed by a command is known only at run time
-    values: dict[str, str] = {}
-    for k, v in (*pipeline.env, *task.env):
-        if not isinstance(v, str) or "$" in v:
-            return None
-        values[k] = v
-    env = declared_env(pipeline.env, task.env, values)
-    commands = tuple(c.identity() for c in step.commands)
-    uses, cwd = task.uses, task.cwd
-    return task_recipe(commands, env, uses, step.fingerprint, cwd, task.sources, task.outputs)
-
-
 def _path(k: bytes) -> str:
     from pipekit.load.cache import cache_dir
 
@@ -142,8 +125,7 @@ def _stamp(path: str) -> tuple[int, int] | None:
 
 
 def get(k: bytes, pipeline: Pipeline) -> dict[str, ResolvedStep] | None:
-    """The cached steps, or None (missing, stale, or the cache is off). Sets the tasks'
-    static recipes (``Task.recipe``) as they were computed when the steps were cached."""
+    """The cached steps, or None (missing, stale, or the cache is off)."""
     if os.environ.get("PIPEKIT_NO_CACHE"):
         return None
     try:
@@ -154,11 +136,8 @@ def get(k: bytes, pipeline: Pipeline) -> dict[str, ResolvedStep] | None:
     except Exception:
         return None
     out: dict[str, ResolvedStep] = {}
-    tasks = pipeline.tasks
-    for name, *step, recipe in rows:
+    for name, *step in rows:
         out[name] = CachedStep(tuple(step))
-        if recipe is not None:
-            tasks[name].recipe = recipe
     return out
 
 
@@ -177,7 +156,6 @@ def put(
             tuple(s.outputs),
             s.prepares_environment,
             s.fingerprint,
-            static_recipe(pipeline, name, s),
         )
         for name, s in steps.items()
     ]

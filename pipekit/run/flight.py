@@ -10,7 +10,7 @@ import select
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
-    from pipekit.fresh.state import Fact
+    from pipekit.fresh.files import Fact
     from pipekit.run.process import Proc
     from pipekit.run.specs import Spec
 

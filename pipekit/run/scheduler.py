@@ -18,10 +18,11 @@ import os
 import time
 
 from pipekit import events, graph
+from pipekit.fresh.files import stop_scanning
 from pipekit.fresh.verdict import judge, make_record, output_facts, source_facts
 from pipekit.run import process, signals
 from pipekit.run.flight import Running, Watch
-from pipekit.run.specs import Recipes, Spec
+from pipekit.run.specs import Spec, TaskSpecs
 from pipekit.shell import SHELL
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from pipekit.fresh.state import Fact, State
+    from pipekit.fresh.files import Fact
+    from pipekit.fresh.state import State
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.manager import Plugins
     from pipekit.plugin.resolve import ResolvedStep
@@ -122,7 +124,7 @@ class Runner:
         self.state = state
         self.steps = steps
         self.plugins = plugins if plugins is not None and plugins.observes_tasks else None
-        self.recipes = Recipes(pipeline, steps, state, force=options.force, dry_run=options.dry_run)
+        self.specs = TaskSpecs(pipeline, steps, state, force=options.force, dry_run=options.dry_run)
         self.results: dict[str, events.TaskResult] = {}
         self.facts: dict[str, Fact] = {}  # file facts seen this run, shared between tasks
         self.fresh: set[str] = set()  # up to date by stat facts alone
@@ -146,7 +148,7 @@ class Runner:
             self._notify(
                 self.plugins.run_started, self.pipeline, list(self.order), self.opts.dry_run
             )
-        self.fresh = self.recipes.fresh(self.order)
+        self.fresh = self.specs.fresh(self.order)
         self._finish_fresh()
         try:
             self._schedule()
@@ -209,6 +211,7 @@ class Runner:
             self.closing = True
             self._abandon()
             signals.release(caught)
+            stop_scanning(0)  # the next run's walks start afresh
             watch.close()
             self._kill_strays(None)
             if self.signal_received and not self.interrupted:  # too late to stop anything
@@ -304,7 +307,7 @@ class Runner:
             self._finish(events.TaskResult(name, status, reason="groups its deps"))
         elif self.opts.dry_run:
             self.rerunning.add(name)
-            self.reporter.task_would_run(name, reason, [s.text for s in self.recipes.specs(task)])
+            self.reporter.task_would_run(name, reason, [s.text for s in self.specs.specs(task)])
             self._finish(events.TaskResult(name, events.WOULD_RUN, reason=reason))
         else:
             return self._start(task, reason, watch)
@@ -318,14 +321,14 @@ class Runner:
         """Why ``task`` runs; None when it is up to date (its new stat facts are recorded)."""
         if self.opts.force:
             return "--force"
-        if not self.recipes.incremental(task):
+        if not self.specs.incremental(task):
             return "no sources or outputs: always runs"
         records = self.state.records if self.state is not None else {}
         rec = records.get(task.name)
-        sources, outputs = self.recipes.patterns(task)
+        sources, outputs = self.specs.patterns(task)
         verdict = judge(
             self.root,
-            self.recipes.recipe(task),
+            self.specs.fingerprint(task),
             sources,
             outputs,
             task.deps,
@@ -336,7 +339,7 @@ class Runner:
         )
         if verdict.run:
             return verdict.reason
-        self.recipes.refresh(task, rec, verdict)
+        self.specs.refresh(task, rec, verdict)
         return None
 
     def _group_status(self, task: Task) -> str:
@@ -346,14 +349,16 @@ class Runner:
         return events.WOULD_RUN if self.opts.dry_run else events.OK
 
     # -- processes ------------------------------------------------------------------------------
-    def _start(self, task: Task, reason: str, watch: Watch) -> Running:
-        run = Running(task.name, self.recipes.specs(task), reason, time.monotonic())
+    def _start(self, task: Task, reason: str, watch: Watch) -> Running | None:
+        run = Running(task.name, self.specs.specs(task), reason, time.monotonic())
         if task.timeout:
             run.deadline = run.start + task.timeout
-        if self.recipes.incremental(task) and self.state is not None:
+        if self.specs.incremental(task) and self.state is not None:
             rec = self.state.records.get(task.name)
-            sources, _ = self.recipes.patterns(task)
+            sources, _ = self.specs.patterns(task)
             run.sources = source_facts(self.root, sources, rec[1] if rec else {}, self.facts)
+            if self.signal_received:  # interrupted while hashing its sources: start nothing
+                return None
         self.reporter.task_started(task.name, reason)
         if self.plugins is not None:
             from pipekit.plugin.resolve import task_commands
@@ -442,11 +447,11 @@ class Runner:
     def _task_ok(self, run: Running) -> None:
         task = self.pipeline.tasks[run.name]
         now = time.monotonic()
-        if self.recipes.incremental(task) and self.state is not None:
-            _, outputs = self.recipes.patterns(task)
+        if self.specs.incremental(task) and self.state is not None:
+            _, outputs = self.specs.patterns(task)
             facts = output_facts(self.root, outputs, self.facts)
-            recipe = self.recipes.recipe(task)
-            record = make_record(recipe, run.sources, facts, task.deps, self.state.records)
+            fingerprint = self.specs.fingerprint(task)
+            record = make_record(fingerprint, run.sources, facts, task.deps, self.state.records)
             self.state.record(run.name, record)
         result = events.TaskResult(
             run.name,
@@ -517,6 +522,7 @@ class Runner:
             raise Stopped(signum)
         else:
             self.signal_received = signum
+            stop_scanning(signum)  # a walk or hash in progress gives up
 
     def _stop_now(self, signum: int) -> None:
         """SIGKILL every running task's group and report it interrupted."""

@@ -1,7 +1,9 @@
-"""Each task's recipe in this run: its env, its commands as processes, the digests the
-state compares, and the stat-only shortcut that settles a no-op run.
+"""Each task in this run: its env, its commands as processes, and (asked of ``fresh``)
+its fingerprint and whether ``stat`` alone settles it as up to date.
 
-The runner asks; this module knows what a task does, never when it runs.
+The runner asks; this module knows what a task does, never when it runs. Whether a task is
+up to date is ``pipekit.fresh.verdict``'s business: this module only hands it the task's
+fingerprint and patterns.
 """
 
 from __future__ import annotations
@@ -9,15 +11,17 @@ from __future__ import annotations
 import os
 
 from pipekit import envexpand
-from pipekit.fresh.verdict import declared_env, task_recipe
+from pipekit.fresh import verdict
 from pipekit.run.fastexec import plan
 from pipekit.shell import SHELL, SHELL_FLAGS
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     from pipekit.envexpand import EnvValue
-    from pipekit.fresh.state import Record, State
-    from pipekit.fresh.verdict import Verdict
+    from pipekit.fresh.files import RawFact
+    from pipekit.fresh.programs import Programs
+    from pipekit.fresh.state import State
+    from pipekit.fresh.verdict import Fingerprint, Record, Verdict
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.resolve import ResolvedStep
 
@@ -43,7 +47,7 @@ class Spec:
         self.direct = direct
 
 
-class Recipes:
+class TaskSpecs:
     """What each task of ``pipeline`` does in this run (memoised per task)."""
 
     def __init__(
@@ -64,10 +68,13 @@ class Recipes:
         self._base_env: dict[str, str] | None = None
         self._task_env: dict[str, dict[str, str]] = {}
         self._global_declared: tuple[tuple[str, str], ...] | None = None
-        self._recipes: dict[str, tuple[bytes, bytes, bytes]] = {}
+        self._fingerprints: dict[str, Fingerprint] = {}
+        self._programs: Programs | None = None  # made when a task is fingerprinted
+        self._shared_env: tuple[bytes, str] | None = None
+        self._same_programs: dict[object, bool] = {}  # recorded programs digest -> still so
         # Paths whose stat facts matched a record in this pass: a dep's output is also its
         # dependents' source, so about half the stats of a no-op run are repeats.
-        self._matched: dict[str, tuple[int, int, int, int, bytes]] = {}
+        self._matched: dict[str, RawFact] = {}
 
     @property
     def base_env(self) -> dict[str, str]:
@@ -110,9 +117,9 @@ class Recipes:
         """The pipeline-declared variables as this task sees them (what the state hashes)."""
         if not task.env:
             if self._global_declared is None:
-                self._global_declared = declared_env(self.pipeline.env, (), self.base_env)
+                self._global_declared = _declared(self.pipeline.env, (), self.base_env)
             return self._global_declared
-        return declared_env(self.pipeline.env, task.env, self.task_env(task))
+        return _declared(self.pipeline.env, task.env, self.task_env(task))
 
     def specs(self, task: Task) -> list[Spec]:
         env = self.task_env(task)
@@ -138,31 +145,54 @@ class Recipes:
                 ]
                 force = {"PIPEKIT_FORCE": "1"} if self.force else {}  # docs/plugins.md
                 cenv = {**cenv, "PYTHONUNBUFFERED": "1", **force}
-                out.append(Spec(argv, cenv, ccwd, f"(pipekit step {task.uses})"))
+                out.append(Spec(argv, cenv, ccwd, cmd.text or f"(pipekit step {task.uses})"))
             else:
                 text = cmd.shell_text()
                 out.append(Spec([bash, *SHELL_FLAGS, text], cenv, ccwd, text, plan(text)))
         return out
 
-    def recipe(self, task: Task) -> tuple[bytes, bytes, bytes]:
-        """Digests of what the task does: commands, declared env, options (memoised)."""
-        step = self.steps.get(task.name)
-        if task.recipe is not None:  # a uses task's, from the steps cache: plugin/stepcache.py
-            return task.recipe
-        known = self._recipes.get(task.name)
+    def fingerprint(self, task: Task) -> Fingerprint:
+        """What the task does, as the state compares it (memoised)."""
+        known = self._fingerprints.get(task.name)
         if known is not None:
             return known
-        digests = task_recipe(
-            task.run if step is None else tuple(c.identity() for c in step.commands),
-            self.declared_env(task),
-            task.uses,
-            step.fingerprint if step is not None else None,
-            task.cwd,
-            task.sources,
-            task.outputs,
+        from pipekit.fresh.programs import PYTHON, Programs, first_words  # not for a plain run
+
+        step = self.steps.get(task.name)
+        if step is None:
+            words = first_words(task.run)
+            commands: object = task.run
+            options: object = (task.cwd, verdict.patterns_digest(task.sources, task.outputs))
+        else:
+            words = first_words(
+                [
+                    PYTHON if c.call is not None else (c.script or (c.argv[0] if c.argv else ""))
+                    for c in step.commands
+                ]
+            )
+            commands = verdict.step_digest(tuple(c.identity() for c in step.commands))
+            options = verdict.step_digest(
+                (task.uses, step.fingerprint, task.cwd, task.sources, task.outputs)
+            )
+        env, path = self._env_of(task)
+        if self._programs is None:
+            self._programs = Programs(self.root)
+        programs = self._programs.digest(words, path, task.cwd)
+        new = tuple.__new__  # Fingerprint(...) without a Python call: once per task per run
+        known = self._fingerprints[task.name] = new(
+            verdict.Fingerprint, (commands, env, options, programs)
         )
-        self._recipes[task.name] = digests
-        return digests
+        return known
+
+    def _env_of(self, task: Task) -> tuple[bytes, str]:
+        """(declared env digest, PATH) as ``task`` sees them; memoised for the tasks that
+        declare no env of their own (most of them)."""
+        if not task.env and self._shared_env is not None:
+            return self._shared_env
+        found = verdict.env_digest(self.declared_env(task)), self.task_env(task).get("PATH", "")
+        if not task.env:
+            self._shared_env = found
+        return found
 
     def fresh(self, order: list[str]) -> set[str]:
         """Tasks that are up to date by stat facts alone, found in one tight pass.
@@ -191,64 +221,41 @@ class Recipes:
         return fresh
 
     def quick_up_to_date(self, task: Task, record: Record) -> bool:
-        """The common no-change case, decided from stat facts alone (no hashing, no globs).
-
-        False means "not sure": the full verdict (``uptodate.judge``) then decides and says why.
-        """
-        if task.name not in self.steps:
-            if (task.recipe or self.recipe(task)) != record[0]:
-                return False
-            patterns = (task.sources, task.outputs)
-        else:
-            if self.recipe(task) != record[0]:
+        """The no-change case by ``stat`` alone; False means "not sure" (see
+        ``verdict.unchanged_by_stat``)."""
+        recorded = record.fingerprint
+        if task.env or task.cwd or task.name in self.steps or len(recorded) != 4:
+            if self.fingerprint(task) != recorded:
                 return False
             patterns = self.patterns(task)
-        if record[3]:
-            records = self.state.records if self.state is not None else {}
-            for dep, outputs in record[3].items():
-                now = records.get(dep)
-                if now is None or now[4] != outputs:
-                    return False
-        stat, join, root = os.stat, os.path.join, self.root
-        matched = self._matched
-        for paths, facts in ((patterns[0], record[1]), (patterns[1], record[2])):
-            if len(paths) != len(facts):
+        else:
+            # The common task (a `run` task with no env or cwd of its own), without building
+            # its fingerprint: this runs once per task on a no-op run. Its patterns are not
+            # hashed: the stat check below finds each to be a plain path of the record, which
+            # says the same. Its programs are resolved once per recorded programs digest:
+            # equal commands start equal programs.
+            commands, env, options, programs = recorded
+            if commands != task.run or options[0] is not None:  # type: ignore[index]
                 return False
-            for path in paths:
-                fact = facts.get(path)
-                if fact is None:  # a glob, a folder, or a path spelled differently
-                    return False
-                seen = matched.get(path)
-                if seen is not None:
-                    if seen[:4] != fact[:4]:
-                        return False
-                    continue
-                try:
-                    st = stat(join(root, path))
-                except OSError:
-                    return False
-                if (
-                    st.st_mtime_ns != fact[1]
-                    or st.st_size != fact[0]
-                    or st.st_ctime_ns != fact[2]
-                    or st.st_ino != fact[3]
-                ):
-                    return False
-                matched[path] = fact
-        return True
+            if env != (self._shared_env or self._env_of(task))[0]:
+                return False
+            same = self._same_programs.get(programs)
+            if same is None:
+                same = self._same_programs[programs] = self.fingerprint(task).programs == programs
+            if not same:
+                return False
+            patterns = (task.sources, task.outputs)
+        records = self.state.records if self.state is not None else {}
+        return verdict.unchanged_by_stat(self.root, patterns, record, records, self._matched)
 
-    def refresh(self, task: Task, record: Record | None, verdict: Verdict) -> None:
+    def refresh(self, task: Task, record: Record | None, found: Verdict) -> None:
         """Up to date by content, but files were touched: record the new stat facts so the
         next run is decided by ``stat`` alone again."""
-        if self.state is None or self.dry_run or record is None:
+        if self.state is None or self.dry_run:
             return
-        if verdict.sources == record[1] and verdict.outputs == record[2]:
-            return
-        assert verdict.sources is not None and verdict.outputs is not None
-        self.state.record(
-            task.name,
-            (record[0], verdict.sources, verdict.outputs, record[3], record[4]),
-        )
+        new = verdict.refreshed(record, found)
+        if new is not None:
+            self.state.record(task.name, new)
 
     def incremental(self, task: Task) -> bool:
         """True when the task may be skipped: it, or its step kind, declares sources/outputs."""
@@ -261,4 +268,12 @@ class Recipes:
             return task.sources, task.outputs
         return (*task.sources, *step.sources), (*task.outputs, *step.outputs)
 
-    # -- the loop -------------------------------------------------------------------------------
+
+def _declared(
+    global_env: tuple[tuple[str, EnvValue], ...],
+    task_env: tuple[tuple[str, EnvValue], ...],
+    values: dict[str, str],
+) -> tuple[tuple[str, str], ...]:
+    """The pipeline-declared variables of a task, in declaration order, with ``values``."""
+    names = dict.fromkeys([k for k, _ in global_env] + [k for k, _ in task_env])
+    return tuple((k, values[k]) for k in names)

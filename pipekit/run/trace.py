@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 
+from pipekit.atomic import write_atomic
 from pipekit.events import TaskResult
 from pipekit.run.reporter import Reporter
 
@@ -66,11 +66,9 @@ def write_trace(path: str, name: str, results: list[TaskResult]) -> None:
                 "args": {"status": r.status, "reason": r.reason, "message": r.message},
             }
         )
-    tmp = f"{path}.{os.getpid()}.tmp"
+    text = json.dumps({"traceEvents": trace_events, "displayTimeUnit": "ms"}, indent=1)
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            json.dump({"traceEvents": trace_events, "displayTimeUnit": "ms"}, f, indent=1)
-        os.replace(tmp, path)
+        write_atomic(path, text)
     except OSError as exc:
         from pipekit.errors import PipekitError
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pipekit import StepFailed
+from pipekit import StepFailed, write_atomic
 from pipekit_builtins import _docker_dockerfile as dockerfiles
 from pipekit_builtins import _docker_git as git
 from pipekit_builtins._docker_client import connect, say, short_reason
@@ -47,6 +47,7 @@ def build(
     port: int | None = None,
     write_dockerfile: bool = False,
     exclude: Sequence[str] = (),
+    id_file: str | None = None,
 ) -> None:
     """Build ``image`` from ``context`` unless an image of the same content hash exists
     (``--force``, seen as ``PIPEKIT_FORCE=1``, builds it anyway). ``exclude``: paths in the
@@ -59,15 +60,13 @@ def build(
     generated.update(command=command, port=port, task=task)
     df_text, df_name = _dockerfile(ctx_dir, dockerfile, generated, write=write_dockerfile)
     files = [f for f in context_files(ctx_dir, None, exclude) if f != ".dockerignore"]
-    settings = {
-        "build_args": dict(build_args or {}),
-        "target": target,
-        "labels": dict(labels or {}),
-    }
+    settings = _hashed_settings(build_args, target, labels)
     digest = content_hash(ctx_dir, files, df_text, settings)
     revision = git.commit(ctx_dir)
     refs = resolve_tags(image, tags, digest=digest, revision=revision)
-    if _reuse(client, digest, refs):
+    reused = _reuse(client, digest, refs)
+    if reused is not None:
+        _write_id(id_file, reused)
         return
     all_labels = _labels(image, task, digest, revision, source or git.source_url(ctx_dir))
     steps = dockerfiles.instructions(df_text)
@@ -86,6 +85,28 @@ def build(
     )
     _tag_all(client, image_id, refs)
     _report(refs, image_id)
+    _write_id(id_file, image_id)
+
+
+def _hashed_settings(
+    build_args: Mapping[str, str] | None, target: str | None, labels: Mapping[str, str] | None
+) -> dict[str, object]:
+    """The build settings that change the image, hashed with the context."""
+    return {"build_args": dict(build_args or {}), "target": target, "labels": dict(labels or {})}
+
+
+def _write_id(path: str | None, image_id: str) -> None:
+    """Leave the image's ID for the tasks that run in it (``container = "TASK"``); the file
+    is rewritten only when the ID changed, so their up-to-date check stays a ``stat``."""
+    if path is None:
+        return
+    target = Path(path)
+    try:
+        if target.read_text(encoding="utf-8") == image_id + "\n":
+            return
+    except OSError:
+        pass
+    write_atomic(str(target), image_id + "\n", make_folder=True)
 
 
 def _labels(
@@ -130,18 +151,19 @@ def _dockerfile(
     return df_text, f"{dockerfile} (generated)"
 
 
-def _reuse(client: Any, digest: str, refs: Sequence[str]) -> bool:
-    """Tag the image built from this very context, if there is one; False to build."""
+def _reuse(client: Any, digest: str, refs: Sequence[str]) -> str | None:
+    """Tag the image built from this very context, if there is one, and return its ID;
+    None to build."""
     found = client.images.list(filters={"label": f"{HASH_LABEL}={digest}"})
     if not found:
-        return False
+        return None
     if os.environ.get("PIPEKIT_FORCE") == "1":
         say(f"{refs[0]}: context {digest[:12]} is unchanged, rebuilding anyway (--force)")
-        return False
+        return None
     _tag_all(client, found[0].id, refs)
     say(f"{refs[0]} is up to date (context {digest[:12]} unchanged): build skipped")
     _report(refs, found[0].id)
-    return True
+    return str(found[0].id)
 
 
 def _sent_context(ctx_dir: Path, files: Sequence[str], df_text: str) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from collections.abc import Sequence
@@ -10,14 +11,18 @@ from typing import Any
 
 from pipekit import (
     Command,
+    ContainerRun,
+    ContainerSettings,
     PlanTask,
     ProjectScan,
     Proposal,
     Registry,
     StepContext,
     StepKind,
+    Task,
     hookimpl,
 )
+from pipekit_builtins._container_task import container_run, id_file
 
 _IMAGE_RE = re.compile(
     r"[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*"
@@ -160,6 +165,7 @@ class Containerize(StepKind):
             "pull": options.pull,
             "source": options.source,
             "exclude": written_by_others(ctx, options.context),
+            "id_file": os.path.relpath(id_file(ctx.task), ctx.pipeline.tasks[ctx.task].cwd or "."),
         }
         return [Command(call="pipekit_builtins._docker_build:build", args=args)]
 
@@ -187,3 +193,11 @@ def pipekit_emit_task(emitter: str, task: PlanTask) -> Any | None:
     if emitter == "github" and task.uses == "containerize":
         return {"result_on_runner": True}
     return None
+
+
+@hookimpl
+def pipekit_container_run(
+    task: Task, settings: ContainerSettings, commands: list[Command], ctx: StepContext
+) -> ContainerRun:
+    """Tasks with a ``container`` key run in the image, through the Docker SDK."""
+    return container_run(task, settings, commands, ctx)

@@ -91,7 +91,7 @@ def _outputs(pipeline: Pipeline, steps: dict[str, ResolvedStep], names: list[str
 def _protected(pipeline: Pipeline, steps: dict[str, ResolvedStep]) -> dict[str, str]:
     """Paths clean never removes (relative to the root) -> why."""
     from pipekit.errors import display_path
-    from pipekit.fresh.verdict import expand
+    from pipekit.fresh.files import matching_files
 
     root = pipeline.root
     out = {os.path.relpath(pipeline.path, root): f"it is {display_path(pipeline.path)}"}
@@ -100,7 +100,7 @@ def _protected(pipeline: Pipeline, steps: dict[str, ResolvedStep]) -> dict[str, 
     for never in _NEVER:
         out[never] = "pipekit never removes it"
     for name in pipeline.tasks:
-        for path in expand(root, _patterns(pipeline, steps, name)[0]):
+        for path in matching_files(root, _patterns(pipeline, steps, name)[0]):
             out.setdefault(path, f"it is a source of task '{name}'")
     return out
 

@@ -80,35 +80,17 @@ def is_generated(text: str) -> bool:
     return any(MARKER in line for line in text.splitlines()[:MARKER_LINES])
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that readers see the old or the new file, never half."""
-    import tempfile
-
-    folder = os.path.dirname(path) or "."
-    fd, tmp = tempfile.mkstemp(prefix=".pipekit-emit-", dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def write_file(path: str, data: bytes) -> None:
     """Write ``path`` atomically, creating its missing folders (.github/workflows usually
     is), or raise a one-line PipekitError and leave nothing behind, folders included."""
+    from pipekit.atomic import write_atomic
     from pipekit.errors import display_path
 
     shown = display_path(path)
     created: list[str] = []
     try:
         created = _make_folders(os.path.dirname(path) or ".")
-        write_atomically(path, data)
+        write_atomic(path, data)
     except OSError as exc:
         for made in reversed(created):
             os.rmdir(made)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from pipekit.events import TaskResult
     from pipekit.fresh.state import State
     from pipekit.model import Pipeline
-    from pipekit.run.specs import Recipes
+    from pipekit.run.specs import TaskSpecs
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,7 +25,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.graph import check_names, closure
     from pipekit.run.reporter import Reporter
     from pipekit.run.scheduler import Runner, RunOptions
-    from pipekit.run.specs import Recipes
+    from pipekit.run.specs import TaskSpecs
 
     pipeline = inv.pipeline()
     (name,) = check_names(pipeline, [args.task])
@@ -40,7 +40,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     options = RunOptions(jobs=1, dry_run=True, force=args.force)
     runner = Runner(pipeline, order, options, Reporter(), state=state, steps=steps)
     results = {r.name: r for r in runner.run()}
-    recipes = Recipes(pipeline, steps, state, force=args.force, dry_run=True)
+    recipes = TaskSpecs(pipeline, steps, state, force=args.force, dry_run=True)
     _verdict(inv, pipeline, recipes, state, results, name, force=args.force)
     _account(inv, pipeline, recipes, results, name)
     return 0
@@ -49,7 +49,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
 def _verdict(
     inv: Invocation,
     pipeline: Pipeline,
-    recipes: Recipes,
+    recipes: TaskSpecs,
     state: State,
     results: dict[str, TaskResult],
     name: str,
@@ -71,7 +71,7 @@ def _verdict(
     rerunning = {n for n, r in results.items() if r.status == "would-run" and n != name}
     verdict = judge(
         pipeline.root,
-        recipes.recipe(task),
+        recipes.fingerprint(task),
         sources,
         outputs,
         task.deps,
@@ -89,12 +89,12 @@ def _verdict(
 def _account(
     inv: Invocation,
     pipeline: Pipeline,
-    recipes: Recipes,
+    recipes: TaskSpecs,
     results: dict[str, TaskResult],
     name: str,
 ) -> None:
     """Its deps (and what they would do), commands, sources and outputs."""
-    from pipekit.fresh.verdict import expand
+    from pipekit.fresh.verdict import matching_files
 
     task = pipeline.tasks[name]
     if task.deps:
@@ -108,7 +108,7 @@ def _account(
             inv.out("  $ " + spec.text.replace("\n", "\n    "))
     sources, outputs = recipes.patterns(task)
     if sources:
-        files = expand(pipeline.root, sources)
+        files = matching_files(pipeline.root, sources)
         count = f"{len(files)} file" + ("" if len(files) == 1 else "s")
         inv.out(f"sources: {', '.join(sources)} ({count})")
     if outputs:

@@ -96,11 +96,9 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         inv.stdout.write(text)
         say = inv.err
     else:
-        os.makedirs(os.path.dirname(out_path), exist_ok=True)
-        tmp = out_path + ".tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, out_path)
+        from pipekit.atomic import write_atomic
+
+        write_atomic(out_path, text, make_folder=True)
         say = inv.out
     adopted: list[str] = []
     if not args.stdout:

@@ -9,6 +9,7 @@ from pipekit.cli.invocation import Invocation
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     import argparse  # the usual `pipekit run` is read without it: see runargs.py
+    from typing import Any
 
     from pipekit.cli.console import PlainConsole
     from pipekit.events import TaskResult
@@ -40,6 +41,25 @@ def load_steps(
     return inv.run_steps(pipeline, order)
 
 
+def open_state(root: str, console: Any, *, dry_run: bool, incremental: bool) -> State | None:
+    """This run's state. Every run takes the lock, so runs never interleave (docs/running.md),
+    and loads the records only when a task may be skipped; a dry run only reads them."""
+    from pipekit.fresh.state import State
+
+    state = None
+    if not dry_run:
+
+        def waiting(pid: str) -> None:
+            console.warn(f"waiting for another pipekit run in this folder (pid {pid}) to finish")
+
+        state = State.for_run(root, on_wait=waiting, load=incremental)
+    elif incremental:
+        state = State.read(root)
+    for warning in state.warnings if state is not None else ():
+        console.warn(warning)
+    return state
+
+
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     import time
 
@@ -57,14 +77,15 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         from pipekit.run.trace import TraceReporter
 
         reporter = FanOut(console, TraceReporter(args.trace, pipeline.name))
-    state = _open_state(pipeline, order, steps, reporter, dry_run=args.dry_run)
+    state, incremental = _open_state(pipeline, order, steps, reporter, dry_run=args.dry_run)
     options = RunOptions(
         jobs=args.jobs or default_jobs(),
         keep_going=args.keep_going,
         dry_run=args.dry_run,
         force=args.force,
     )
-    runner = Runner(pipeline, order, options, reporter, state=state, steps=steps, plugins=plugins)
+    records = state if incremental else None
+    runner = Runner(pipeline, order, options, reporter, state=records, steps=steps, plugins=plugins)
     try:
         results = runner.run()
     finally:
@@ -121,34 +142,33 @@ def _open_state(
     reporter: Reporter,
     *,
     dry_run: bool,
-) -> State | None:
-    """The state, when a selected task has sources or outputs: read only for a dry run,
-    else under the run lock (saying so while it waits for another run)."""
+) -> tuple[State | None, bool]:
+    """This run's state and whether any selected task may be skipped (has sources or
+    outputs). Every run takes the lock, so runs never interleave (docs/running.md); the
+    records are loaded only when a task may be skipped; a dry run only reads them."""
     from pipekit.fresh.state import State
 
     incremental = any(
         pipeline.tasks[n].incremental or (n in steps and (steps[n].sources or steps[n].outputs))
         for n in order
     )
-    if not incremental:
-        return None
-    if dry_run:
-        state = State.read(pipeline.root)
-    else:
+    state = None
+    if not dry_run:
 
         def waiting(pid: str) -> None:
             reporter.warn(f"waiting for another pipekit run in this folder (pid {pid}) to finish")
 
-        state = State.for_run(pipeline.root, on_wait=waiting)
-    for warning in state.warnings:
+        state = State.for_run(pipeline.root, on_wait=waiting, load=incremental)
+    elif incremental:
+        state = State.read(pipeline.root)
+    for warning in state.warnings if state is not None else ():
         reporter.warn(warning)
-    return state
+    return state, incremental
 
 
 def _close_state(state: State, reporter: Reporter) -> None:
+    """Save what the run recorded; a state that cannot be saved is one warning."""
     state.close()
-    if state.save_failed:
-        reporter.warn(
-            "could not write .pipekit/ (is the disk full?): "
-            "tasks that succeeded will run again next time"
-        )
+    unsaved = state.unsaved_warning()
+    if unsaved:
+        reporter.warn(unsaved)

@@ -41,11 +41,10 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.errors import PipekitError
 
     target = os.path.join(inv.workdir, args.output)
-    tmp = f"{target}.{os.getpid()}.tmp"
+    from pipekit.atomic import write_atomic
+
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, target)
+        write_atomic(target, text)
     except OSError as exc:
         raise PipekitError(
             f"cannot write {args.output}: {exc.strerror}", hint="check the folder exists"
