@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pipekit.plugin.container import ContainerRun, ContainerSettings
     from pipekit.plugin.emitters import EmitPlan, Emitter, PlanTask
     from pipekit.plugin.hookspecs import hookimpl
+    from pipekit.plugin.problems import Problem, file_line_problems
     from pipekit.plugin.registry import Registry
     from pipekit.plugin.steps import NoOptions, ProjectScan, Proposal, StepContext, StepKind
 
@@ -36,6 +37,7 @@ __all__ = [
     "Pipeline",
     "PlanTask",
     "PluginError",
+    "Problem",
     "ProjectScan",
     "Proposal",
     "Registry",
@@ -46,6 +48,7 @@ __all__ = [
     "TaskResult",
     "__version__",
     "action_version",
+    "file_line_problems",
     "hookimpl",
     "parse_env",
     "pinned_action",
@@ -67,6 +70,7 @@ _LAZY = {
     "Pipeline": "pipekit.model",
     "PlanTask": "pipekit.plugin.emitters",
     "PluginError": "pipekit.errors",
+    "Problem": "pipekit.plugin.problems",
     "ProjectScan": "pipekit.plugin.steps",
     "Proposal": "pipekit.plugin.steps",
     "Registry": "pipekit.plugin.registry",
@@ -76,6 +80,7 @@ _LAZY = {
     "Task": "pipekit.model",
     "TaskResult": "pipekit.events",
     "hookimpl": "pipekit.plugin.hookspecs",
+    "file_line_problems": "pipekit.plugin.problems",
     "parse_env": "pipekit.envexpand",
     "write_atomic": "pipekit.atomic",
 }

@@ -166,7 +166,7 @@ def render_text(pipeline: Pipeline, names: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _mermaid_id(name: str) -> str:
+def mermaid_id(name: str) -> str:
     return "t_" + "".join(c if c.isalnum() or c == "_" else f"_{ord(c):x}_" for c in name)
 
 
@@ -175,11 +175,11 @@ def render_mermaid(pipeline: Pipeline, names: list[str]) -> str:
     lines = ["flowchart LR"]
     wanted = set(names)
     for name in names:
-        lines.append(f'    {_mermaid_id(name)}["{name}"]')
+        lines.append(f'    {mermaid_id(name)}["{name}"]')
     for name in names:
         for dep in pipeline.tasks[name].deps:
             if dep in wanted:
-                lines.append(f"    {_mermaid_id(dep)} --> {_mermaid_id(name)}")
+                lines.append(f"    {mermaid_id(dep)} --> {mermaid_id(name)}")
     return "\n".join(lines) + "\n"
 
 

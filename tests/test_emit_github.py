@@ -279,9 +279,10 @@ def test_single_job_layout_runs_every_task_in_order(workflows: dict[str, Path]) 
     doc = load_workflow(workflows["single"])
     (job,) = doc["jobs"].values()
     names = [s["name"].split(":")[0] for s in job["steps"][2:]]
-    assert names == ["install", "install", "evil", "evil", "build"]
-    assert job["steps"][-1]["working-directory"] == "sub"
-    assert job["steps"][-1]["timeout-minutes"] == 2
+    # build's outputs are the run's product: uploaded once every task has run
+    assert names == ["install", "install", "evil", "evil", "build", "Upload the outputs of build"]
+    assert job["steps"][-2]["working-directory"] == "sub"
+    assert job["steps"][-2]["timeout-minutes"] == 2
 
 
 def test_nested_pipeline_runs_in_its_folder(workflows: dict[str, Path]) -> None:

@@ -11,9 +11,10 @@ from pipekit.plugin.resolve import resolve_steps, task_commands
 from pipekit.shell import SHELL, SHELL_FLAGS
 
 if TYPE_CHECKING:
-    from pipekit.model import Pipeline
+    from pipekit.model import Pipeline, Task
     from pipekit.plugin.emitters import Emitter
     from pipekit.plugin.manager import Plugins
+    from pipekit.plugin.resolved import ResolvedStep
 
 
 def emitter_options(pipeline: Pipeline, emitter: Emitter) -> Any:
@@ -64,6 +65,7 @@ def build_plan(
                 own_env=tuple(task.env),
                 serial=task.serial,
                 after=tuple(after.get(name, ())),
+                ci_requirements=ci_requirements(plugins, task, step),
             )
         )
         rendering = plugins.emit_task(emitter.name, tasks[-1])
@@ -86,3 +88,29 @@ def build_plan(
         env=tuple(pipeline.env),
         pipeline_path=pipeline.path,
     )
+
+
+def ci_requirements(plugins: Plugins, task: Task, step: ResolvedStep | None) -> tuple[str, ...]:
+    """What the step kind of a ``uses`` task says its CI job must install, checked to be
+    pip requirements (strings of one line): the plugin's mistake is named, never rendered."""
+    if task.uses is None or step is None or step.options is None:
+        return ()
+    kind = plugins.step_kinds.get(task.uses)
+    if kind is None:
+        return ()
+    from pipekit.plugin.blame import malformed, shown
+
+    info = plugins.owner_info(plugins.step_kinds, task.uses)
+    where = f"step kind '{task.uses}' for task '{task.name}'"
+    try:
+        found = kind.ci_requirements(step.options)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as exc:
+        raise plugins.fail(info.name, where, exc) from None
+    if isinstance(found, str) or not all(
+        isinstance(r, str) and r.strip() and "\n" not in r for r in found
+    ):
+        problem = f"ci_requirements() must return a list of pip requirements, not {shown(found)}"
+        raise malformed(info, where, problem)
+    return tuple(found)

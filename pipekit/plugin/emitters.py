@@ -45,6 +45,8 @@ class PlanTask:
     #: tasks this one starts after when both run, without depending on them (the order a
     #: serial task asks for); already honoured by the plan's task order
     after: tuple[str, ...] = ()
+    #: what a CI job running this task must pip-install (its step kind's ``ci_requirements``)
+    ci_requirements: tuple[str, ...] = ()
 
     @property
     def needs_pipekit(self) -> bool:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 if TYPE_CHECKING:
     from pipekit.model import Pipeline
     from pipekit.plugin.command import Command
+    from pipekit.plugin.problems import Problem
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,3 +121,15 @@ class StepKind:
     def propose(self, project: ProjectScan) -> Proposal | Sequence[Proposal] | None:
         """Propose tasks for ``pipekit init`` in ``project`` (one, several, or None)."""
         return None
+
+    def problems(self, options: Any, output: Sequence[str]) -> Sequence[Problem]:
+        """The problems a failed run of this step reported, read from its output lines
+        (stdout and stderr, in order). On GitHub Actions each becomes an annotation on the
+        file and line it names. Default: none (the task's failure is still annotated)."""
+        return ()
+
+    def ci_requirements(self, options: Any) -> Sequence[str]:
+        """Requirements (pip specifiers) a CI job running this step must install, e.g.
+        ``["sqlfluff>=3"]``; the emitted workflow installs them in the job's install step.
+        Default: none."""
+        return ()

@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pipekit import Command, ProjectScan, Proposal, Registry, StepContext, StepKind, hookimpl
+from pipekit import (
+    Command,
+    Problem,
+    ProjectScan,
+    Proposal,
+    Registry,
+    StepContext,
+    StepKind,
+    hookimpl,
+)
+from pipekit_builtins import _problems
 
 PROGRAMS: dict[str, tuple[str, ...]] = {"black": ("black",), "ruff": ("ruff", "format")}
 
@@ -41,6 +51,9 @@ class Format(StepKind):
         check = ("--check",) if options.check else ()
         words = [*PROGRAMS[options.tool], *check, *options.args, *options.paths]
         return [Command.words(words)]
+
+    def problems(self, options: FormatOptions, output: Sequence[str]) -> Sequence[Problem]:
+        return _problems.black(output) if options.tool == "black" else _problems.ruff_format(output)
 
     def propose(self, project: ProjectScan) -> Sequence[Proposal]:
         python = [f for f in project.matching(".py") if not f.startswith(".")]

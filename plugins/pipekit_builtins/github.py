@@ -66,6 +66,11 @@ class CiOptions:
     tasks: tuple[str, ...] = ()
     #: Cancel a pull request's running workflow when a newer commit is pushed to it.
     cancel_in_progress: bool = True
+    #: Tasks whose declared outputs are uploaded as artifacts of the run (a wheel, a report).
+    #: Default: every selected task whose outputs no selected task consumes; ``[]``: none.
+    artifacts: tuple[str, ...] | None = None
+    #: Days GitHub keeps those artifacts (1 to 90; the repository's limit applies).
+    artifact_retention_days: int = 7
     #: What jobs running a step that needs pipekit pip-install. Default:
     #: ``pipekit-runner[docker]==<this pipekit's version>``.
     pipekit_requirement: str = ""
@@ -74,6 +79,8 @@ class CiOptions:
         for cron in self.schedule:
             if not _CRON.fullmatch(cron.strip()):
                 raise ValueError(f"schedule {cron!r} is not a cron expression of five fields")
+        if not 1 <= self.artifact_retention_days <= 90:
+            raise ValueError("artifact_retention_days must be from 1 to 90")
         if self.timeout_minutes <= 0:
             raise ValueError("timeout_minutes must be more than 0")
         if not self.python.strip() or not all(v.strip() for v in self.python_versions):
@@ -140,6 +147,7 @@ class Workflow:
         self.publishing = {job: self._publishes(self.members[job]) for job in self.jobs}
         self.in_matrix = self._matrix_jobs()
         self.carries = self.graph.carries()
+        self.product_names = self.products()
 
     def _error(self, keys: tuple[str, ...], message: str, hint: str) -> PipekitError:
         """An error positioned at ``keys`` of pipeline.toml (the core gives the locator)."""
@@ -319,6 +327,20 @@ class Workflow:
             steps.append(step)
         return steps
 
+    def tool_steps(self, names: Sequence[str]) -> list[dict[str, Any]]:
+        """One step installing what the step kinds of ``names`` say their job needs
+        (``StepKind.ci_requirements``: a sqlfluff step needs sqlfluff), if anything."""
+        wanted = list(dict.fromkeys(r for n in names for r in self.tasks[n].ci_requirements))
+        if not wanted:
+            return []
+        words = " ".join(sw.quote(r) for r in wanted)
+        return [
+            {
+                "name": "Install what the steps need",
+                "run": escape_expressions(f"python -m pip install {words}"),
+            }
+        ]
+
     def requirement(self) -> str:
         """What a job pip-installs to get pipekit: ``[ci] pipekit_requirement`` or this version."""
         return self.opts.pipekit_requirement or f"{DISTRIBUTION}[docker]=={__version__}"
@@ -410,6 +432,54 @@ class Workflow:
             },
         ]
 
+    def products(self) -> set[str]:
+        """The tasks whose outputs become artifacts of the run: ``[ci] artifacts``, else
+        every selected task with outputs that no selected task depends on."""
+        chosen = self.opts.artifacts
+        if chosen is None:
+            # a task that only groups deps (`all`) consumes nothing
+            used = {d for n in self.order if self.graph.has_work(n) for d in self.tasks[n].deps}
+            return {n for n in self.order if self.tasks[n].outputs and n not in used}
+        for name in chosen:
+            if name not in self.selected:
+                raise self._error(
+                    ("ci", "artifacts"),
+                    f"[ci] artifacts names '{name}', which CI does not run",
+                    "name tasks of [ci] tasks (or the default) that declare outputs",
+                )
+            if not self.tasks[name].outputs:
+                raise self._error(
+                    ("ci", "artifacts"),
+                    f"[ci] artifacts names '{name}', which declares no outputs",
+                    "declare the files it makes in its outputs",
+                )
+        return set(chosen)
+
+    def product_steps(self, names: Sequence[str], matrix: bool) -> list[dict[str, Any]]:
+        """Upload the outputs of the products among ``names``, one artifact per task."""
+        steps = []
+        for name in names:
+            if name not in self.product_names:
+                continue
+            suffix = "-py${{ matrix.python-version }}" if matrix else ""
+            paths = [
+                posixpath.normpath(posixpath.join(self.workdir, o))
+                for o in self.tasks[name].outputs
+            ]
+            steps.append(
+                {
+                    "name": escape_expressions(f"Upload the outputs of {name}"),
+                    "uses": _uses("actions/upload-artifact"),
+                    "with": {
+                        "name": f"{name}-outputs{suffix}",
+                        "path": escape_expressions("\n".join(paths)),
+                        "if-no-files-found": "error",
+                        "retention-days": self.opts.artifact_retention_days,
+                    },
+                }
+            )
+        return steps
+
     def download_steps(self, job: str) -> list[dict[str, Any]]:
         """Download the artifacts of the jobs ``job`` needs and unpack them in place.
 
@@ -472,9 +542,11 @@ class Workflow:
             work = [n for n in members if not self.graph.folded(n)]
             matrix, publishes = key in self.in_matrix, self.publishing[key]
             steps = self.setup_steps(installs, matrix=matrix, cache=not publishes)
+            steps += self.tool_steps([*installs, *work])
             steps += self.download_steps(key)
             steps += self.run_steps([*installs, *work], label=len(members) > 1)
             steps += self.upload_steps(key)
+            steps += self.product_steps(members, matrix)
             jobs[self.ids[key]] = self.job(
                 " + ".join(members),
                 steps,
@@ -497,7 +569,9 @@ class Workflow:
                 conds.append(f"matrix.python-version == '{self.opts.python_versions[-1]}'")
             guard = " && ".join(conds) or None
         steps = self.setup_steps(installs, matrix=matrix, cache=not publishes)
+        steps += self.tool_steps(work)
         steps += self.run_steps(work, label=True, guard=guard)
+        steps += self.product_steps(work, matrix)
         job_id = job_ids([self.plan.pipeline_name])[self.plan.pipeline_name]
         self.ids.setdefault(job_id, job_id)
         name = escape_expressions(self.plan.pipeline_name)

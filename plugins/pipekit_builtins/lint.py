@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pipekit import Command, ProjectScan, Proposal, Registry, StepContext, StepKind, hookimpl
+from pipekit import (
+    Command,
+    Problem,
+    ProjectScan,
+    Proposal,
+    Registry,
+    StepContext,
+    StepKind,
+    hookimpl,
+)
+from pipekit_builtins import _problems
 
 #: The command line each tool starts with.
 PROGRAMS: dict[str, tuple[str, ...]] = {
@@ -14,6 +24,14 @@ PROGRAMS: dict[str, tuple[str, ...]] = {
     "pylint": ("pylint",),
     "flake8": ("flake8",),
     "mypy": ("mypy",),
+}
+
+#: How each tool's output is read into problems (GitHub annotations).
+PARSERS: dict[str, _problems.Parser] = {
+    "ruff": _problems.ruff_check,
+    "pylint": _problems.pylint,
+    "flake8": _problems.flake8,
+    "mypy": _problems.mypy,
 }
 
 
@@ -47,6 +65,9 @@ class Lint(StepKind):
     def expand(self, options: LintOptions, ctx: StepContext) -> Sequence[Command]:
         words = [*PROGRAMS[options.tool], *(("--fix",) if options.fix else ()), *options.args]
         return [Command.words([*words, *options.paths])]
+
+    def problems(self, options: LintOptions, output: Sequence[str]) -> Sequence[Problem]:
+        return PARSERS[options.tool](output)
 
     def propose(self, project: ProjectScan) -> list[Proposal]:
         """A task for every linter and type checker the project configures or depends on

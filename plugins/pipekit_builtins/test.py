@@ -6,7 +6,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from pipekit import Command, ProjectScan, Proposal, Registry, StepContext, StepKind, hookimpl
+from pipekit import (
+    Command,
+    Problem,
+    ProjectScan,
+    Proposal,
+    Registry,
+    StepContext,
+    StepKind,
+    hookimpl,
+)
+from pipekit_builtins import _problems
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,6 +74,9 @@ class Test(StepKind):
                 words.append("--cov")
             words.append(f"--cov-fail-under={options.cov_fail_under}")
         return [Command.words([*words, *options.paths])]
+
+    def problems(self, options: TestOptions, output: Sequence[str]) -> Sequence[Problem]:
+        return _problems.pytest(output)  # nox sessions mostly run pytest too
 
     def propose(self, project: ProjectScan) -> Proposal | None:
         tests = [f for f in project.matching(".py") if f.rsplit("/", 1)[-1].startswith("test_")]

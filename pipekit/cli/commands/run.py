@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     import argparse  # the usual `pipekit run` is read without it: see runargs.py
     from typing import Any
 
+    from pipekit.cli.console import PlainConsole
     from pipekit.events import TaskResult
     from pipekit.fresh.state import State
     from pipekit.model import Pipeline
@@ -62,7 +63,6 @@ def open_state(root: str, console: Any, *, dry_run: bool, incremental: bool) -> 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     import time
 
-    from pipekit.cli.console import make_console
     from pipekit.graph import check_names, closure
     from pipekit.run.scheduler import Runner, RunOptions
 
@@ -70,7 +70,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     targets = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
     order = closure(pipeline, targets, with_deps=not args.no_deps)
     plugins, steps = load_steps(inv, pipeline, order)
-    console = make_console(inv.stdout, inv.stderr, color=inv.color)
+    console = _console(inv, pipeline)
     reporter: Reporter = console
     if args.trace:
         from pipekit.run.reporter import FanOut
@@ -102,6 +102,24 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
 
         return die_by(runner.interrupted)
     return code
+
+
+def _console(inv: Invocation, pipeline: Pipeline) -> PlainConsole:
+    """The live view on a terminal, plain lines elsewhere, GitHub's groups and annotations
+    inside a GitHub Actions job (GITHUB_ACTIONS=true, and never otherwise)."""
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        from pipekit.cli.github_actions import GithubConsole, problem_reader
+
+        return GithubConsole(
+            inv.stdout,
+            inv.stderr,
+            pipeline=pipeline,
+            problems=problem_reader(inv, pipeline),
+            summary_path=os.environ.get("GITHUB_STEP_SUMMARY"),
+        )
+    from pipekit.cli.console import make_console
+
+    return make_console(inv.stdout, inv.stderr, color=inv.color)
 
 
 def exit_status(runner: Runner, results: list[TaskResult]) -> int:
