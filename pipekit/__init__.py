@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from pipekit.envexpand import parse_env
     from pipekit.errors import ConfigError, PipekitError, PluginError, StepFailed
     from pipekit.events import TaskResult
+    from pipekit.fresh.files import IGNORED_SOURCES
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.actions import PINNED_ACTIONS, action_version, pinned_action
     from pipekit.plugin.command import Command
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from pipekit.plugin.steps import NoOptions, ProjectScan, Proposal, StepContext, StepKind
 
 __all__ = [
+    "IGNORED_SOURCES",
     "PINNED_ACTIONS",
     "Command",
     "ConfigError",
@@ -64,6 +66,7 @@ _LAZY = {
     "ContainerRun": "pipekit.plugin.container",
     "ContainerSettings": "pipekit.plugin.container",
     "EmitPlan": "pipekit.plugin.emitters",
+    "IGNORED_SOURCES": "pipekit.fresh.files",
     "Emitter": "pipekit.plugin.emitters",
     "NoOptions": "pipekit.plugin.steps",
     "PipekitError": "pipekit.errors",

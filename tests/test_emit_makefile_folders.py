@@ -66,13 +66,13 @@ def test_a_new_file_in_a_source_folder_reruns_under_make(folder_project: Path) -
     [
         "src/__pycache__/a.cpython-311.pyc",
         "src/pkg/b.pyc",
-        "src/.hidden/x.py",
+        "src/.pytest_cache/v/cache/lastfailed",
         "src/x.egg-info/PKG",
     ],
 )
 def test_what_pipekit_leaves_out_does_not_rerun_under_make(folder_project: Path, name: str) -> None:
-    """Bytecode, egg-info and hidden folders are not sources, in make as in pipekit: a folder
-    mtime changed by them (the parent gets a new entry) does not count either."""
+    """What pipekit.IGNORED_SOURCES names (bytecode, egg-info, tool caches) is no source, in
+    make as in pipekit: a folder mtime changed by them (a new entry) does not count either."""
     _touch_after_output(folder_project, name)
     assert make(folder_project, "pack").stdout == ""
 

@@ -55,6 +55,8 @@ IGNORED = (
     ".ipynb_checkpoints",
     ".DS_Store",
 )
+#: public as ``pipekit.IGNORED_SOURCES``: emitters leave out the same files
+IGNORED_SOURCES = IGNORED
 _IGNORED_NAMES = frozenset(n for n in IGNORED if "*" not in n)
 _IGNORED_SUFFIXES = tuple(n[1:] for n in IGNORED if n.startswith("*"))
 #: the digest prefix of a file that could not be read: such a fact never matches a record

@@ -14,7 +14,16 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from pipekit import Command, EmitPlan, Emitter, PipekitError, PlanTask, Registry, hookimpl
+from pipekit import (
+    IGNORED_SOURCES,
+    Command,
+    EmitPlan,
+    Emitter,
+    PipekitError,
+    PlanTask,
+    Registry,
+    hookimpl,
+)
 from pipekit_builtins import _shellwords as sw
 
 _GLOB = re.compile(r"[*?\[]")
@@ -26,6 +35,19 @@ _SAFE_MAKE_VALUE = re.compile(r"[A-Za-z0-9_./,+@:=-]+")
 # A command make can take inside ``$(shell ...)`` on one line as it is (else: ``define``)
 _INLINE_COMMAND = re.compile(r"[^\n\r#\\()]+")
 STAMPS = ".pipekit/make"
+# What pipekit leaves out of a folder's files, by name (pipekit.IGNORED_SOURCES; see
+# docs/running.md): the same list prunes folders and leaves out files.
+_IGNORED_DIRS = _IGNORED_FILES = tuple(IGNORED_SOURCES)
+
+
+def _find_names(names: Sequence[str]) -> str:
+    return " -o ".join(f"-name '{n}'" for n in names)
+
+
+def _not_names(names: Sequence[str]) -> str:
+    return " ".join(f"! -name '{n}'" for n in names)
+
+
 #: make function -> (comment, definition): written into a Makefile only when it is used.
 HELPERS = {
     "rwildcard": (
@@ -34,15 +56,15 @@ HELPERS = {
     ),
     # A folder's own mtime says nothing about the files in it: a folder source stands for
     # every file under it, found when make runs (so a new file counts), leaving out what
-    # pipekit leaves out: hidden folders, __pycache__, *.egg-info and *.pyc (the list
-    # mirrors pipekit's own source scanning; docs/emitters.md). As in pipekit, links to
-    # folders inside it are not followed (a link loop cannot hang make) nor counted.
+    # pipekit leaves out (the one list, pipekit.IGNORED_SOURCES; what git ignores is left
+    # out by pipekit only). As in pipekit, links to folders inside it are not followed (a
+    # link loop cannot hang make) nor counted.
     "pipekit_files": (
         "# $(call pipekit_files,PATHS): each path that is a file, and every file under each folder",
         "pipekit_files = $(foreach p,$1,$(if $(wildcard $p/.),$(shell find -H $p -mindepth 1 "
-        "-type d \\( -name '.*' -o -name __pycache__ -o -name '*.egg-info' \\) -prune "
-        "-o -type l -exec test -d {} \\; -o ! -type d ! -name '*.pyc' -print 2>/dev/null),"
-        "$(wildcard $p)))",
+        f"-type d \\( {_find_names(_IGNORED_DIRS)} \\) -prune "
+        f"-o -type l -exec test -d {{}} \\; -o ! -type d {_not_names(_IGNORED_FILES)} -print "
+        "2>/dev/null),$(wildcard $p)))",
     ),
 }
 
