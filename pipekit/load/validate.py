@@ -30,6 +30,7 @@ TASK_KEYS = (
     "timeout",
     "description",
     "serial",
+    "cache",
 )
 TASK_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -432,6 +433,11 @@ class _Validator:
             raise self.expect(
                 (*keys, "serial"), serial, "true or false", task=name, example="serial = true"
             )
+        cache = body.get("cache")
+        if cache is not None and not isinstance(cache, bool):
+            raise self.expect(
+                (*keys, "cache"), cache, "true or false", task=name, example="cache = true"
+            )
         return Task(
             name,
             run=run,
@@ -445,6 +451,7 @@ class _Validator:
             timeout=timeout,
             description=description,
             serial=serial,
+            cache=cache,
         )
 
     def check_cycles(self, tasks: dict[str, Task]) -> None:

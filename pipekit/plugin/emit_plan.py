@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from pipekit.fresh.store import cacheable
 from pipekit.graph import order_after, topological
 from pipekit.plugin.emitters import EmitPlan, PlanTask
 from pipekit.plugin.resolve import config_error, resolve_steps, task_commands
@@ -73,6 +74,12 @@ def build_plan(
                 own_env=tuple(task.env),
                 serial=task.serial,
                 after=tuple(after.get(name, ())),
+                cached=cacheable(
+                    task.cache,
+                    sources=bool(task.sources or (step and step.sources)),
+                    outputs=bool(task.outputs or (step and step.outputs)),
+                    kind_allows=step.cacheable if step else True,
+                ),
             )
         )
         rendering = plugins.emit_task(emitter.name, tasks[-1])

@@ -20,7 +20,15 @@ if TYPE_CHECKING:
 class ResolvedStep:
     """A ``uses`` task after expansion: its commands and what its kind adds to the task."""
 
-    __slots__ = ("commands", "kind", "options", "outputs", "prepares_environment", "sources")
+    __slots__ = (
+        "cacheable",
+        "commands",
+        "kind",
+        "options",
+        "outputs",
+        "prepares_environment",
+        "sources",
+    )
 
     def __init__(
         self,
@@ -30,6 +38,7 @@ class ResolvedStep:
         sources: tuple[str, ...],
         outputs: tuple[str, ...],
         prepares_environment: bool,
+        cacheable: bool = True,
     ) -> None:
         self.kind = kind
         self.options = options
@@ -37,6 +46,8 @@ class ResolvedStep:
         self.sources = sources
         self.outputs = outputs
         self.prepares_environment = prepares_environment
+        #: its step kind allows ``pipekit run --cache`` to restore it (StepKind.cacheable)
+        self.cacheable = cacheable and not prepares_environment
 
 
 def config_error(
@@ -88,7 +99,13 @@ def resolve_steps(
             raise plugins._fail(plugins.name_of(owner), hook, exc, "") from None
         _check_shape(plugins, owner, hook, commands, sources, outputs)
         out[name] = ResolvedStep(
-            task.uses, options, commands, sources, outputs, bool(kind.prepares_environment)
+            task.uses,
+            options,
+            commands,
+            sources,
+            outputs,
+            bool(kind.prepares_environment),
+            bool(kind.cacheable),
         )
     return out
 

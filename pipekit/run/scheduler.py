@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from pipekit.model import Pipeline
     from pipekit.plugin.manager import Plugins
     from pipekit.plugin.resolve import ResolvedStep
+    from pipekit.run.cached import RunCache
 
 GRACE = 3.0  # seconds between the polite signal and SIGKILL
 STRAY_GRACE = 1.0  # for processes a finished task left behind in its group
@@ -117,6 +118,7 @@ class Runner:
         self.plugin_error: Exception | None = None
         self.recipes = Recipes(pipeline, steps, state, force=options.force, dry_run=options.dry_run)
         self.strays: list[tuple[float, int]] = []  # (SIGKILL time, process group)
+        self.cache: RunCache | None = None  # --cache DIR: set by the caller (run/cached.py)
 
     def run(self) -> list[events.TaskResult]:
         """Run (or, dry, judge) every task of ``order``; the results in that order."""
@@ -246,6 +248,14 @@ class Runner:
                         verdict_reason = verdict.reason
                     elif self.opts.force:
                         verdict_reason = "--force"
+                    cache = None if self.opts.dry_run else self.cache
+                    if cache is not None and cache.restore(task, lookup=not self.opts.force):
+                        restored = events.TaskResult(
+                            name, events.UP_TO_DATE, reason=events.RESTORED
+                        )
+                        self._finish(restored)
+                        release(name)
+                        continue
                     if not task.run and name not in self.steps:  # only groups deps
                         deps_fresh = all(
                             self.results[d].status == events.UP_TO_DATE
@@ -443,6 +453,8 @@ class Runner:
                     self.recipes.recipe(task), run.sources, outputs, task.deps, self.state.records
                 ),
             )
+            if self.cache is not None:
+                self.cache.save(task)
         self._finish(
             events.TaskResult(
                 run.name,

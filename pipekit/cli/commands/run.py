@@ -79,6 +79,12 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         force=args.force,
     )
     runner = Runner(pipeline, order, options, console, state=state, steps=steps, plugins=plugins)
+    if args.cache and state is not None and not args.dry_run:
+        from pipekit.run.cached import RunCache
+
+        runner.cache = RunCache(
+            args.cache, runner.recipes, state, plugins, runner.facts, console.warn
+        )
     try:
         results = runner.run()
     finally:
