@@ -80,6 +80,8 @@ class CacheDir:
             with open(os.path.join(folder, MANIFEST), "rb") as f:
                 raw = f.read(1 << 24)
         except FileNotFoundError:
+            if os.path.isdir(folder):  # not pipekit's doing: entries appear whole
+                self._damaged(key, task, "it has no manifest")
             return None
         except OSError as exc:
             if os.path.isdir(folder):
