@@ -285,13 +285,17 @@ def test_single_job_layout_runs_every_task_in_order(workflows: dict[str, Path]) 
         "evil",
         "evil",
         "Install pipekit",  # build has outputs: it runs through the task cache
-        "Fingerprint the cached tasks",
-        "Restore the cached tasks' outputs",
         "build",
-        "Save the cached tasks' outputs",
+        "build",
+        "build",
+        "build",
     ]
-    build = job["steps"][-2]
-    assert build["run"] == 'pipekit run --cache "$RUNNER_TEMP/pipekit-cache" --no-deps build'
+    key, restore, build, save = job["steps"][-4:]
+    assert key["run"] == "pipekit fingerprint --github-output build"
+    assert restore["with"]["key"] == save["with"]["key"] == "${{ steps.key-1.outputs.key }}"
+    assert "restore-keys" not in restore["with"]
+    assert save["if"] == "steps.cache-1.outputs.cache-hit != 'true'"
+    assert build["run"] == 'pipekit run --cache "$HOME/.pipekit-cache/1" --no-deps build'
     assert build["timeout-minutes"] == 2  # pipekit runs it in its cwd, sub
 
 

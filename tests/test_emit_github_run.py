@@ -155,7 +155,9 @@ def test_service_runs_green_with_its_docker_job(tmp_path: Path, wheels: Path) ->
     assert run.results == {"train": "succeeded", "test": "succeeded"}
 
 
-def test_generated_subfolder_pipeline_passes_outputs_env_and_cwd(tmp_path: Path) -> None:
+def test_generated_subfolder_pipeline_passes_outputs_env_and_cwd(
+    tmp_path: Path, wheels: Path
+) -> None:
     repo = tmp_path / "repo"
     folder = repo / "tools" / "ml"
     (folder / "sub").mkdir(parents=True)
@@ -164,7 +166,7 @@ def test_generated_subfolder_pipeline_passes_outputs_env_and_cwd(tmp_path: Path)
     (folder / "pipeline.toml").write_text(GENERATED)
     workflow = emitted(folder, "-o", "../../.github/workflows/x.yml")
     assert workflow == (repo / ".github" / "workflows" / "x.yml").resolve()
-    run = act(workflow, repo)
+    run = act(workflow, repo, EXTRA_FIND_LINKS=str(wheels))  # tasks with outputs: the cache
     assert run.returncode == 1, run.tail()
     # middle fails: it and what depends on it are red or never start; the rest is green
     assert run.results == {

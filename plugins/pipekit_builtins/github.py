@@ -322,25 +322,21 @@ class Workflow:
         """The steps of tasks ``names`` in order, pipekit installed before the first needing it.
 
         ``guard``: an ``if:`` put on the steps of publishing tasks (single-job layout).
-        ``cached``: tasks run by ``pipekit run --cache``, between a restore of their cache
-        (before the first of them) and a save (after the last task)."""
+        ``cached``: tasks run by ``pipekit run --cache`` between a fingerprint, a restore and
+        a save of their own (``_github_cache``)."""
         steps: list[dict[str, Any]] = []
         installed = False
         for name in names:
             if (self.tasks[name].needs_pipekit or name in cached) and not installed:
                 steps.append(self.pipekit_step())
                 installed = True
-            if cached and name == cached[0]:
-                steps += tc.restore_steps(cached)
             if name in cached:
-                mine = self.cached_task_steps(name, label=label or name != names[-1])
+                mine = self.cached_task_steps(name, cached.index(name) + 1)
             else:
                 mine = self.task_steps(name, label=label or name != names[-1])
             if guard and self._publishes([name]):
                 mine = [{**s, "if": guard} for s in mine]
             steps += mine
-        if cached:
-            steps += tc.save_steps()
         return steps
 
     def cached_tasks(self, names: Sequence[str]) -> list[str]:
@@ -355,14 +351,16 @@ class Workflow:
             if self.tasks[n].cached and not self.graph.folded(n) and not self._publishes([n])
         ]
 
-    def cached_task_steps(self, name: str, label: bool) -> list[dict[str, Any]]:
-        """``pipekit run --cache DIR --no-deps TASK``: restored when its key was saved."""
-        text = tc.run_command(sw.quote(name))
-        step: dict[str, Any] = {"name": f"{name}: {text}" if label else text, "run": text}
+    def cached_task_steps(self, name: str, n: int) -> list[dict[str, Any]]:
+        """Fingerprint, restore, ``pipekit run --cache DIR --no-deps TASK``, save."""
+        quoted = sw.quote(name)
+        text = f"pipekit run --cache {tc.folder(n)} --no-deps {quoted}"
+        shown = f"{name}: pipekit run --cache … --no-deps {quoted}"
+        run: dict[str, Any] = {"name": shown, "run": text}
         timeout = self.tasks[name].timeout
         if timeout is not None:
-            step["timeout-minutes"] = max(1, math.ceil(timeout / 60))
-        return [escape_expressions_in(step)]
+            run["timeout-minutes"] = max(1, math.ceil(timeout / 60))
+        return [escape_expressions_in(s) for s in tc.steps(name, quoted, n, run)]
 
     def permissions(self, names: Sequence[str]) -> dict[str, Any]:
         """``contents: read`` and what the renderings of tasks ``names`` ask for; a write
