@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import workspaces  # noqa: E402
+import workspaces
 
 PIPEKIT = str(Path(sys.executable).parent / "pipekit")
 TRAIN = 8

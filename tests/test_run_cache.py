@@ -168,7 +168,7 @@ def test_a_damaged_file_is_a_miss_and_one_warning(
     first: Project, cache: Path, pipekit_project
 ) -> None:  # type: ignore[no-untyped-def]
     entry = entry_of(first, cache, "model")
-    (entry / "files/out/model.txt").write_text("TAMPERED\n")
+    (entry / "0").write_text("TAMPERED\n")
     second = pipekit_project(FILES)
     result = second.run("run", "--cache", str(cache)).assert_ok()
     assert ran(second) == ["model", "report"]  # test's key is met: model wrote HELLO again
@@ -181,6 +181,17 @@ def test_a_damaged_file_is_a_miss_and_one_warning(
     third = pipekit_project(FILES)
     third.run("run", "--cache", str(cache)).assert_ok()
     assert ran(third) == ["report"]
+
+
+def test_an_entry_missing_a_file_is_a_miss_and_nothing_is_half_restored(
+    first: Project, cache: Path, pipekit_project
+) -> None:  # type: ignore[no-untyped-def]
+    (entry_of(first, cache, "data") / "0").unlink()
+    second = pipekit_project(FILES)
+    result = second.run("run", "--cache", str(cache)).assert_ok()
+    assert "is damaged: its file 0 is missing; running it" in result.stderr
+    assert "data" in ran(second)
+    assert not list(second.path.glob("out/*.pipekit-restore.*"))
 
 
 @pytest.mark.parametrize(
@@ -204,7 +215,6 @@ def test_an_entry_never_writes_outside_the_project(
 ) -> None:  # type: ignore[no-untyped-def]
     entry = entry_of(first, cache, "data")
     doc = json.loads((entry / "manifest.json").read_text())
-    (entry / "files/../../escaped.txt").parent.mkdir(parents=True, exist_ok=True)
     doc["files"][0]["path"] = "../escaped.txt"
     (entry / "manifest.json").write_text(json.dumps(doc))
     second = pipekit_project(FILES)
@@ -232,8 +242,8 @@ def test_a_torn_temporary_folder_is_never_restored(pipekit_project, cache: Path)
     one = pipekit_project(FILES)
     key = json.loads(one.run("fingerprint", "--json", "data").stdout)[0]["key"]
     torn = cache / "pipekit-v1" / ".tmp" / f"{key}.abcd"
-    (torn / "files/out").mkdir(parents=True)
-    (torn / "files/out/data.txt").write_text("hel")
+    torn.mkdir(parents=True)
+    (torn / "0").write_text("hel")
     one.run("run", "--cache", str(cache)).assert_ok()
     assert "data" in ran(one)
     assert one.read("out/data.txt") == "hello\n"

@@ -1,7 +1,8 @@
 """The cache directory of ``pipekit run --cache DIR``: a task's outputs stored under its key.
 
 An entry is a folder ``DIR/pipekit-v1/KEY/`` holding ``manifest.json`` (the task, and each
-output's path, mode, size and digest) and ``files/`` (the outputs at their paths). It is
+output's path, mode, size and digest) and the outputs' contents, one file each, named by
+their place in the manifest (``0``, ``1``, ...: no folders to make per entry). It is
 written in a temporary folder beside the entries and renamed into place, so an entry is
 either whole or absent: a run that dies half-way leaves a temporary folder, never a
 half-written entry. Restoring checks every file against the manifest while copying it
@@ -68,6 +69,7 @@ class CacheDir:
         self.warn = warn
         self.writable = True
         self.damaged: set[str] = set()  # keys whose entry was found damaged this run
+        self._made_tmp = False
 
     def _say(self, text: str) -> None:
         self.warn(f"cache {self.path}: {text}")
@@ -139,7 +141,8 @@ class CacheDir:
                 tmp = f"{dest}.pipekit-restore.{os.getpid()}"
                 _unlink(tmp)
                 staged.append((tmp, dest))
-                got = _copy(os.path.join(entry.folder, "files", path), tmp, mode & 0o777)
+                blob = os.path.join(entry.folder, str(len(staged) - 1))
+                got = _copy(blob, tmp, mode & 0o777)
                 if got != (size, want):
                     raise Damaged(f"{path} does not match its manifest")
         except Damaged as exc:
@@ -149,7 +152,7 @@ class CacheDir:
         except FileNotFoundError as exc:
             _unstage(staged)
             gone = os.path.relpath(str(exc.filename), entry.folder)
-            why = f"{gone} is missing" if gone.startswith("files") else str(exc.strerror)
+            why = f"its file {gone} is missing" if gone.isdigit() else str(exc.strerror)
             self._damaged(entry.key, task, why)
             return False
         except OSError as exc:
@@ -172,17 +175,17 @@ class CacheDir:
             return  # another run stored it; entries under one key are interchangeable
         tmp = ""
         try:
-            os.makedirs(os.path.join(self.base, ".tmp"), exist_ok=True)
+            if not self._made_tmp:
+                os.makedirs(os.path.join(self.base, ".tmp"), exist_ok=True)
+                self._made_tmp = True
             import tempfile
 
             tmp = tempfile.mkdtemp(prefix=f"{key}.", dir=os.path.join(self.base, ".tmp"))
             files = []
-            for path in sorted(paths):
+            for n, path in enumerate(sorted(paths)):
                 src = os.path.join(self.root, path)
                 mode = os.stat(src).st_mode & 0o777
-                dst = os.path.join(tmp, "files", path)
-                os.makedirs(os.path.dirname(dst), exist_ok=True)
-                size, hexdigest = _copy(src, dst, mode)
+                size, hexdigest = _copy(src, os.path.join(tmp, str(n)), mode)
                 files.append({"path": path, "mode": mode, "size": size, "blake2b": hexdigest})
             doc = {"format": FORMAT, "key": key, "task": task, "files": files}
             with open(os.path.join(tmp, MANIFEST), "w", encoding="utf-8") as f:
