@@ -95,7 +95,8 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     print(
-        "| scenario | first clone, no cache | first clone, --cache (stores) | second clone, --cache (restores) | second / first |"
+        "| scenario | first clone, no cache | first clone, --cache (stores) "
+        "| second clone, --cache (restores) | second / first |"
     )
     print("|---|---|---|---|---|")
     cases = [("dag", int(n)) for n in args.sizes.split(",")] + [("train", TRAIN)]
