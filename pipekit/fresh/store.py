@@ -159,8 +159,13 @@ class CacheDir:
             _unstage(staged)
             self._say(f"cannot restore task {task} ({exc.strerror}); running it")
             return False
-        for tmp, dest in staged:
-            os.replace(tmp, dest)
+        try:
+            for tmp, dest in staged:
+                os.replace(tmp, dest)
+        except OSError as exc:  # e.g. a folder where an output goes: the task runs instead
+            _unstage(staged)
+            self._say(f"cannot restore task {task} ({exc.strerror}); running it")
+            return False
         return True
 
     # -- writing ----------------------------------------------------------------------------
