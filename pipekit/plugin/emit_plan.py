@@ -12,9 +12,10 @@ from pipekit.plugin.resolve import config_error, resolve_steps, task_commands
 from pipekit.shell import SHELL, SHELL_FLAGS
 
 if TYPE_CHECKING:
-    from pipekit.model import Pipeline
+    from pipekit.model import Pipeline, Task
     from pipekit.plugin.emitters import Emitter
     from pipekit.plugin.manager import Plugins
+    from pipekit.plugin.resolve import ResolvedStep
 
 
 def emitter_options(pipeline: Pipeline, emitter: Emitter, owner: str) -> Any:
@@ -74,12 +75,7 @@ def build_plan(
                 own_env=tuple(task.env),
                 serial=task.serial,
                 after=tuple(after.get(name, ())),
-                cached=cacheable(
-                    task.cache,
-                    sources=bool(task.sources or (step and step.sources)),
-                    outputs=bool(task.outputs or (step and step.outputs)),
-                    kind_allows=step.cacheable if step else True,
-                ),
+                cached=_cached(task, step),
             )
         )
         rendering = plugins.emit_task(emitter.name, tasks[-1])
@@ -102,4 +98,14 @@ def build_plan(
         options=emitter_options(pipeline, emitter, owner),
         env=tuple(pipeline.env),
         pipeline_path=pipeline.path,
+    )
+
+
+def _cached(task: Task, step: ResolvedStep | None) -> bool:
+    """Whether ``pipekit run --cache`` caches the task (fresh.store.cacheable)."""
+    return cacheable(
+        task.cache,
+        sources=bool(task.sources or (step and step.sources)),
+        outputs=bool(task.outputs or (step and step.outputs)),
+        kind_allows=step.cacheable if step else True,
     )

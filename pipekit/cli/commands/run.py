@@ -9,10 +9,14 @@ from pipekit.cli.invocation import Invocation
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     import argparse  # the usual `pipekit run` is read without it: see runargs.py
+    from collections.abc import Callable
 
+    from pipekit.fresh.state import State
     from pipekit.model import Pipeline
     from pipekit.plugin.manager import Plugins
     from pipekit.plugin.resolve import ResolvedStep
+    from pipekit.run.cached import RunCache
+    from pipekit.run.scheduler import Runner
 
 
 def default_jobs() -> int:
@@ -40,6 +44,19 @@ def load_steps(
 
     plugins = inv.plugins(pipeline)
     return plugins, resolve_steps(pipeline, plugins, order)
+
+
+def run_cache(
+    directory: str,
+    runner: Runner,
+    state: State,
+    plugins: Plugins | None,
+    warn: Callable[[str], None],
+) -> RunCache:
+    """``--cache DIR`` for this run (run/cached.py): stale tasks restored, successes stored."""
+    from pipekit.run.cached import RunCache
+
+    return RunCache(directory, runner.recipes, state, plugins, runner.facts, warn)
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
@@ -80,11 +97,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     )
     runner = Runner(pipeline, order, options, console, state=state, steps=steps, plugins=plugins)
     if args.cache and state is not None and not args.dry_run:
-        from pipekit.run.cached import RunCache
-
-        runner.cache = RunCache(
-            args.cache, runner.recipes, state, plugins, runner.facts, console.warn
-        )
+        runner.cache = run_cache(args.cache, runner, state, plugins, console.warn)
     try:
         results = runner.run()
     finally:
