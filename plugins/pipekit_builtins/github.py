@@ -326,12 +326,13 @@ class Workflow:
         a save of their own (``_github_cache``)."""
         steps: list[dict[str, Any]] = []
         installed = False
+        number = {name: n for n, name in enumerate(cached, 1)}  # its steps' ids: key-N, cache-N
         for name in names:
-            if (self.tasks[name].needs_pipekit or name in cached) and not installed:
+            if (self.tasks[name].needs_pipekit or name in number) and not installed:
                 steps.append(self.pipekit_step())
                 installed = True
-            if name in cached:
-                mine = self.cached_task_steps(name, cached.index(name) + 1)
+            if name in number:
+                mine = self.cached_task_steps(name, number[name])
             else:
                 mine = self.task_steps(name, label=label or name != names[-1])
             if guard and self._publishes([name]):
