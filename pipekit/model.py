@@ -21,6 +21,7 @@ class Task:
     """
 
     __slots__ = (
+        "cache",
         "cwd",
         "deps",
         "description",
@@ -51,6 +52,7 @@ class Task:
         timeout: float | None = None,
         description: str = "",
         serial: bool = False,
+        cache: bool | None = None,
     ) -> None:
         self.name = name
         self.run = run
@@ -65,6 +67,9 @@ class Task:
         self.description = description
         #: its deps run one after another, in order (see graph.order_after)
         self.serial = serial
+        #: ``pipekit run --cache``: None caches it when it declares outputs, True also without
+        #: (it has no effect beyond its record), False never (see fresh/store.py)
+        self.cache = cache
         #: the up-to-date digests of what it does, when they cannot depend on the caller's
         #: environment (set by the loader; see uptodate.static_recipe)
         self.recipe: tuple[bytes, bytes, bytes] | None = None
@@ -90,6 +95,7 @@ class Task:
             self.description,
             self.recipe,
             self.serial,
+            self.cache,
         )
 
     @classmethod
@@ -109,6 +115,7 @@ class Task:
             task.description,
             task.recipe,
             task.serial,
+            task.cache,
         ) = t  # type: ignore[assignment]
         return task
 

@@ -84,6 +84,11 @@ TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
         {"type": "boolean"},
         "Run the deps one after another, in the listed order (make's order without -j).",
     ),
+    "cache": (
+        {"type": "boolean"},
+        "pipekit run --cache: true caches a task without outputs (it has no effect beyond its "
+        "record), false never caches it; default: cached when it has outputs.",
+    ),
 }
 
 # The lists validate reads.

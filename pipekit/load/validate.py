@@ -475,6 +475,11 @@ class _Validator:
             raise self.expect(
                 (*keys, "serial"), serial, "true or false", task=name, example="serial = true"
             )
+        cache = body.get("cache")
+        if cache is not None and not isinstance(cache, bool):
+            raise self.expect(
+                (*keys, "cache"), cache, "true or false", task=name, example="cache = true"
+            )
         return Task(
             name,
             run=run,
@@ -488,6 +493,7 @@ class _Validator:
             timeout=self.timeout((*keys, "timeout"), body.get("timeout"), name),
             description=description,
             serial=serial,
+            cache=cache,
         )
 
     def task_table(self, name: str, body: object) -> dict[str, Any]:

@@ -5,15 +5,17 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from pipekit.fresh.store import cacheable
 from pipekit.graph import order_after, topological
 from pipekit.plugin.emitters import EmitPlan, PlanTask
 from pipekit.plugin.resolve import resolve_steps, task_commands
 from pipekit.shell import SHELL, SHELL_FLAGS
 
 if TYPE_CHECKING:
-    from pipekit.model import Pipeline
+    from pipekit.model import Pipeline, Task
     from pipekit.plugin.emitters import Emitter
     from pipekit.plugin.manager import Plugins
+    from pipekit.plugin.resolve import ResolvedStep
 
 
 def emitter_options(pipeline: Pipeline, emitter: Emitter) -> Any:
@@ -64,6 +66,7 @@ def build_plan(
                 own_env=tuple(task.env),
                 serial=task.serial,
                 after=tuple(after.get(name, ())),
+                cached=_cached(task, step),
             )
         )
         rendering = plugins.emit_task(emitter.name, tasks[-1])
@@ -85,4 +88,14 @@ def build_plan(
         options=emitter_options(pipeline, emitter),
         env=tuple(pipeline.env),
         pipeline_path=pipeline.path,
+    )
+
+
+def _cached(task: Task, step: ResolvedStep | None) -> bool:
+    """Whether ``pipekit run --cache`` caches the task (fresh.store.cacheable)."""
+    return cacheable(
+        task.cache,
+        sources=bool(task.sources or (step and step.sources)),
+        outputs=bool(task.outputs or (step and step.outputs)),
+        kind_allows=step.cacheable if step else True,
     )

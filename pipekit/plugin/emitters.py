@@ -45,6 +45,9 @@ class PlanTask:
     #: tasks this one starts after when both run, without depending on them (the order a
     #: serial task asks for); already honoured by the plan's task order
     after: tuple[str, ...] = ()
+    #: ``pipekit run --cache`` restores it from a cache instead of running it when its key
+    #: was stored (its ``outputs`` or ``cache = true``, a step kind that allows it)
+    cached: bool = False
 
     @property
     def needs_pipekit(self) -> bool:

@@ -9,12 +9,14 @@ from pipekit.cli.invocation import Invocation
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     import argparse  # the usual `pipekit run` is read without it: see runargs.py
+    from collections.abc import Callable
 
     from pipekit.events import TaskResult
     from pipekit.fresh.state import State
     from pipekit.model import Pipeline
     from pipekit.plugin.manager import Plugins
     from pipekit.plugin.resolve import ResolvedStep
+    from pipekit.run.cached import RunCache
     from pipekit.run.reporter import Reporter
     from pipekit.run.scheduler import Runner
 
@@ -37,6 +39,18 @@ def load_steps(
 ) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
     """Plugins and expanded steps, loaded only when the pipeline or installed plugins need it."""
     return inv.run_steps(pipeline, order)
+
+
+def run_cache(
+    directory: str,
+    runner: Runner,
+    state: State,
+    warn: Callable[[str], None],
+) -> RunCache:
+    """``--cache DIR`` for this run (run/cached.py): stale tasks restored, successes stored."""
+    from pipekit.run.cached import RunCache
+
+    return RunCache(directory, runner.recipes, state, runner.facts, warn)
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
@@ -65,6 +79,8 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         force=args.force,
     )
     runner = Runner(pipeline, order, options, reporter, state=state, steps=steps, plugins=plugins)
+    if args.cache and state is not None and not args.dry_run:
+        runner.cache = run_cache(args.cache, runner, state, reporter.warn)
     try:
         results = runner.run()
     finally:
