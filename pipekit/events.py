@@ -5,6 +5,7 @@ from __future__ import annotations
 # Task statuses, as shown in summaries and --json output.
 OK = "ok"  # ran and succeeded
 UP_TO_DATE = "up-to-date"  # skipped: nothing it depends on changed
+RESTORED = "restored from the cache"  # the reason of an UP_TO_DATE task run --cache restored
 FAILED = "failed"  # exited non-zero, died by a signal, or could not start
 TIMED_OUT = "timed-out"
 INTERRUPTED = "interrupted"  # stopped by Ctrl-C / SIGTERM

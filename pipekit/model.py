@@ -21,6 +21,7 @@ class Task:
     """
 
     __slots__ = (
+        "cache",
         "container",
         "cwd",
         "deps",
@@ -52,6 +53,7 @@ class Task:
         description: str = "",
         serial: bool = False,
         container: str | Mapping[str, object] | None = None,
+        cache: bool | None = None,
     ) -> None:
         self.name = name
         self.run = run
@@ -69,6 +71,9 @@ class Task:
         #: where it runs: None on the host; the name of a task that builds an image, or the
         #: raw ``container`` table (validated when plugins are loaded; see plugin/container.py)
         self.container = container
+        #: ``pipekit run --cache``: None caches it when it declares outputs, True also without
+        #: (it has no effect beyond its record), False never (see fresh/store.py)
+        self.cache = cache
 
     @property
     def incremental(self) -> bool:
@@ -91,6 +96,7 @@ class Task:
             self.description,
             self.serial,
             self.container,
+            self.cache,
         )
 
     @classmethod
@@ -110,6 +116,7 @@ class Task:
             task.description,
             task.serial,
             task.container,
+            task.cache,
         ) = t  # type: ignore[assignment]
         return task
 

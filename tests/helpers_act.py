@@ -23,11 +23,14 @@ _STEP_RUN = re.compile(r"^⭐ Run Main (?P<step>.+)$")
 _STEP_END = re.compile(
     r"^\s*(?P<mark>✅  Success|❌  Failure) - Main (?P<step>.+?)(?: \[[^\]]*\])?$"
 )
+#: how a job runs a task through the task cache (docs/emitters.md, "The task cache")
+_CACHED_RUN = re.compile(r'pipekit run --cache "\$HOME/\.pipekit-cache/\d+" --no-deps \S+')
 _JOB_END = re.compile(r"^🏁  Job (?P<result>succeeded|failed)$")
 #: steps the emitter adds around a task's own (setup, artifacts, installing pipekit)
 _PLUMBING = re.compile(
     r"^(Check out the repository|Set up Python|Download the outputs of .*|Unpack the outputs"
-    r"|Pack the outputs for the jobs that need them|Upload the outputs|Install pipekit)$"
+    r"|Pack the outputs for the jobs that need them|Upload the outputs|Install pipekit"
+    r"|.+: fingerprint|.+: restore its outputs from the cache|.+: save its outputs in the cache)$"
 )
 
 
@@ -140,6 +143,7 @@ def expected(folder: Path, doc: dict[str, Any]) -> dict[str, list[str]]:
         for task, commands in plan.items():
             if task in members or task in installs:
                 whole = f"pipekit run --no-deps {task}"
-                cmds += [whole] if whole in runs else commands
+                cached = [r for r in runs if _CACHED_RUN.fullmatch(r) and r.endswith(f" {task}")]
+                cmds += [whole] if whole in runs else cached or commands
         out[job["name"]] = cmds
     return out

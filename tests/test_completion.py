@@ -132,7 +132,7 @@ def test_zsh_completes_commands_options_and_tasks(project: Project) -> None:
     # _describe is handed every option; zsh itself keeps those matching the prefix
     assert lines[2:] == [
         "build test",
-        "-j --jobs -k --keep-going -n --dry-run --force --no-deps --trace",
+        "-j --jobs -k --keep-going -n --dry-run --force --no-deps --trace --cache",
         "bash zsh fish",
         "files",
     ]

@@ -279,10 +279,25 @@ def test_single_job_layout_runs_every_task_in_order(workflows: dict[str, Path]) 
     doc = load_workflow(workflows["single"])
     (job,) = doc["jobs"].values()
     names = [s["name"].split(":")[0] for s in job["steps"][2:]]
-    # build's outputs are the run's product: uploaded once every task has run
-    assert names == ["install", "install", "evil", "evil", "build", "Upload the outputs of build"]
-    assert job["steps"][-2]["working-directory"] == "sub"
-    assert job["steps"][-2]["timeout-minutes"] == 2
+    assert names == [
+        "install",
+        "install",
+        "evil",
+        "evil",
+        "Install pipekit",  # build has outputs: it runs through the task cache
+        "build",
+        "build",
+        "build",
+        "build",
+        "Upload the outputs of build",  # build's outputs are the run's product
+    ]
+    key, restore, build, save = job["steps"][-5:-1]
+    assert key["run"] == "pipekit fingerprint --github-output build"
+    assert restore["with"]["key"] == save["with"]["key"] == "${{ steps.key-1.outputs.key }}"
+    assert "restore-keys" not in restore["with"]
+    assert save["if"] == "steps.cache-1.outputs.cache-hit != 'true'"
+    assert build["run"] == 'pipekit run --cache "$HOME/.pipekit-cache/1" --no-deps build'
+    assert build["timeout-minutes"] == 2  # pipekit runs it in its cwd, sub
 
 
 def test_nested_pipeline_runs_in_its_folder(workflows: dict[str, Path]) -> None:

@@ -198,9 +198,12 @@ def test_service_jobs(workflows: dict[str, Path]) -> None:
         "pipekit run --no-deps push",
         "pipekit run --no-deps deploy",
     ]
-    for job_id in ("train", "test"):
-        steps = doc["jobs"][job_id]["steps"]
-        assert not [s for s in steps if s.get("run", "").startswith(("pipekit ", INSTALL_PIPEKIT))]
+    steps = doc["jobs"]["test"]["steps"]
+    assert not [s for s in steps if s.get("run", "").startswith(("pipekit ", INSTALL_PIPEKIT))]
+    # train has outputs: its job runs it through the task cache; the publishing job has none
+    train = [s.get("run") for s in doc["jobs"]["train"]["steps"]]
+    assert 'pipekit run --cache "$HOME/.pipekit-cache/1" --no-deps train' in train
+    assert not [s for s in doc["jobs"]["deploy"]["steps"] if "actions/cache" in s.get("uses", "")]
     for job in doc["jobs"].values():
         assert job["permissions"] == {"contents": "read"}  # a loopback registry needs no login
 

@@ -160,13 +160,18 @@ def test_service_runs_green_with_its_docker_job(tmp_path: Path, wheels: Path) ->
     }
     assert_ran_like_pipekit(service, workflow, run)
 
-    # on a pull request the publishing job (build, push, roll-out) does not start
-    run = act(workflow, service, EVENT="pull_request")
+    # on a pull request the publishing job (build, push, roll-out) does not start; train
+    # (it has outputs) is restored from the task cache the first run saved, not run again
+    run = act(workflow, service, EVENT="pull_request", EXTRA_FIND_LINKS=str(wheels))
     assert run.returncode == 0, run.tail()
     assert run.results == {"train": "succeeded", "test": "succeeded"}
+    assert "| [train] restored from the cache" in run.log
+    assert "| [train] $ python train.py" not in run.log
 
 
-def test_generated_subfolder_pipeline_passes_outputs_env_and_cwd(tmp_path: Path) -> None:
+def test_generated_subfolder_pipeline_passes_outputs_env_and_cwd(
+    tmp_path: Path, wheels: Path
+) -> None:
     repo = tmp_path / "repo"
     folder = repo / "tools" / "ml"
     (folder / "sub").mkdir(parents=True)
@@ -175,7 +180,7 @@ def test_generated_subfolder_pipeline_passes_outputs_env_and_cwd(tmp_path: Path)
     (folder / "pipeline.toml").write_text(GENERATED)
     workflow = emitted(folder, "-o", "../../.github/workflows/x.yml")
     assert workflow == (repo / ".github" / "workflows" / "x.yml").resolve()
-    run = act(workflow, repo)
+    run = act(workflow, repo, EXTRA_FIND_LINKS=str(wheels))  # tasks with outputs: the cache
     assert run.returncode == 1, run.tail()
     # middle fails: it and what depends on it are red or never start; the rest is green
     assert run.results == {

@@ -206,6 +206,9 @@ def run_steps(doc: dict[str, Any], job: str, folder: Path) -> None:
         written = dict(line.split("=", 1) for line in github_env.read_text().splitlines())
         env = base_env(**doc.get("env", {}), **written, **step.get("env", {}))
         env["GITHUB_ENV"] = str(github_env)
+        # as on a runner: step outputs (the task cache's fingerprint) and a home of the job's
+        env["GITHUB_OUTPUT"] = str(folder / ".github_output")
+        env["HOME"] = str(folder / ".home")
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=folder,
@@ -221,6 +224,9 @@ def run_steps(doc: dict[str, Any], job: str, folder: Path) -> None:
 
 def test_the_workflow_steps_compute_the_same(project: Project, tmp_path: Path) -> None:
     computed_project(project)
+    # the steps themselves, not pipekit run --cache (which computes [env] as pipekit run does)
+    with open(project.path / "pipeline.toml", "a") as f:
+        f.write("\n[ci]\ntask_cache = false\n")
     project.run("emit", "github").assert_ok()
     path = project.path / ".github/workflows/pipekit.yml"
     assert_zizmor_clean([path])

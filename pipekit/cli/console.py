@@ -130,8 +130,11 @@ class PlainConsole(Reporter):
                 f"{self._prefix(result.name)}{self._paint(text, '1;31')}"
                 f" ({fmt_duration(result.duration)})\n"
             )
-        elif status == events.UP_TO_DATE and self.verbose_skips:
-            self.out.write(f"{self._prefix(result.name)}up to date\n")
+        elif status == events.UP_TO_DATE and (
+            self.verbose_skips or result.reason == events.RESTORED
+        ):
+            shown = events.RESTORED if result.reason == events.RESTORED else "up to date"
+            self.out.write(f"{self._prefix(result.name)}{shown}\n")
 
     def interrupted(self, signum: int, running: list[str]) -> None:
         name = signals.shown(signum)

@@ -95,6 +95,11 @@ RUN_OPTIONS = (
     Option(("--force",), "run every selected task, up to date or not"),
     Option(("--no-deps",), "run only the named tasks, not their deps"),
     Option(("--trace",), "write the run as Chrome trace-event JSON (Perfetto)", metavar="FILE"),
+    Option(
+        ("--cache",),
+        "restore stale tasks' outputs from DIR by their fingerprint, store them after a success",
+        metavar="DIR",
+    ),
 )
 
 #: ``run``'s positional argument.

@@ -89,6 +89,11 @@ TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
         "Run inside a container: the name of a containerize task, or { image = ... } "
         "(docs/parity.md).",
     ),
+    "cache": (
+        {"type": "boolean"},
+        "pipekit run --cache: true caches a task without outputs (it has no effect beyond its "
+        "record), false never caches it; default: cached when it has outputs.",
+    ),
 }
 
 # The lists validate reads.

@@ -482,6 +482,11 @@ class _Validator:
                 self, name, body["container"], self.doc["tasks"]
             )
             deps = deps if builder is None else (*deps, builder)
+        cache = body.get("cache")
+        if cache is not None and not isinstance(cache, bool):
+            raise self.expect(
+                (*keys, "cache"), cache, "true or false", task=name, example="cache = true"
+            )
         return Task(
             name,
             run=run,
@@ -496,6 +501,7 @@ class _Validator:
             description=description,
             serial=serial,
             container=container,
+            cache=cache,
         )
 
     def task_table(self, name: str, body: object) -> dict[str, Any]:

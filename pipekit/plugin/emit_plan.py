@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from pipekit.fresh.store import cacheable
 from pipekit.graph import order_after, topological
 from pipekit.plugin.emitters import EmitPlan, PlanTask
 from pipekit.plugin.resolve import resolve_steps, task_commands
@@ -39,38 +40,14 @@ def build_plan(
     """Everything ``emitter`` needs to write the file at ``output_path``."""
     names = topological(pipeline, set(pipeline.tasks))
     steps = resolve_steps(pipeline, plugins, names)
-    global_env = dict(pipeline.env)
     import dataclasses
 
     after = order_after(pipeline.tasks, [n for n in names if pipeline.tasks[n].serial])
     tasks = []
     for name in names:
-        task = pipeline.tasks[name]
-        step = steps.get(name)
-        env = {**global_env, **dict(task.env)}
-        tasks.append(
-            PlanTask(
-                name=name,
-                deps=task.deps,
-                commands=tuple(task_commands(task, step)),
-                sources=tuple(dict.fromkeys((*task.sources, *(step.sources if step else ())))),
-                outputs=tuple(dict.fromkeys((*task.outputs, *(step.outputs if step else ())))),
-                env=tuple(env.items()),
-                cwd=task.cwd,
-                timeout=task.timeout,
-                description=task.description,
-                uses=task.uses,
-                options=step.options if step else None,
-                prepares_environment=step.prepares_environment if step else False,
-                own_env=tuple(task.env),
-                serial=task.serial,
-                after=tuple(after.get(name, ())),
-                ci_requirements=ci_requirements(plugins, task, step),
-            )
-        )
-        rendering = plugins.emit_task(emitter.name, tasks[-1])
-        if rendering is not None:
-            tasks[-1] = dataclasses.replace(tasks[-1], rendering=rendering)
+        task = plan_task(pipeline, plugins, name, steps.get(name), after)
+        rendering = plugins.emit_task(emitter.name, task)
+        tasks.append(task if rendering is None else dataclasses.replace(task, rendering=rendering))
     out_dir = os.path.dirname(os.path.abspath(output_path))
     source = os.path.relpath(pipeline.path, out_dir)
     return EmitPlan(
@@ -87,6 +64,37 @@ def build_plan(
         options=emitter_options(pipeline, emitter),
         env=tuple(pipeline.env),
         pipeline_path=pipeline.path,
+    )
+
+
+def plan_task(
+    pipeline: Pipeline,
+    plugins: Plugins,
+    name: str,
+    step: ResolvedStep | None,
+    after: dict[str, list[str]],
+) -> PlanTask:
+    """One task as the emitter sees it: its step expanded, [env] merged under its own."""
+    task = pipeline.tasks[name]
+    env = {**dict(pipeline.env), **dict(task.env)}
+    return PlanTask(
+        name=name,
+        deps=task.deps,
+        commands=tuple(task_commands(task, step)),
+        sources=tuple(dict.fromkeys((*task.sources, *(step.sources if step else ())))),
+        outputs=tuple(dict.fromkeys((*task.outputs, *(step.outputs if step else ())))),
+        env=tuple(env.items()),
+        cwd=task.cwd,
+        timeout=task.timeout,
+        description=task.description,
+        uses=task.uses,
+        options=step.options if step else None,
+        prepares_environment=step.prepares_environment if step else False,
+        own_env=tuple(task.env),
+        serial=task.serial,
+        after=tuple(after.get(name, ())),
+        ci_requirements=ci_requirements(plugins, task, step),
+        cached=_cached(task, step),
     )
 
 
@@ -114,3 +122,13 @@ def ci_requirements(plugins: Plugins, task: Task, step: ResolvedStep | None) -> 
         problem = f"ci_requirements() must return a list of pip requirements, not {shown(found)}"
         raise malformed(info, where, problem)
     return tuple(found)
+
+
+def _cached(task: Task, step: ResolvedStep | None) -> bool:
+    """Whether ``pipekit run --cache`` caches the task (fresh.store.cacheable)."""
+    return cacheable(
+        task.cache,
+        sources=bool(task.sources or (step and step.sources)),
+        outputs=bool(task.outputs or (step and step.outputs)),
+        kind_allows=step.cacheable if step else True,
+    )

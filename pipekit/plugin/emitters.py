@@ -47,6 +47,9 @@ class PlanTask:
     after: tuple[str, ...] = ()
     #: what a CI job running this task must pip-install (its step kind's ``ci_requirements``)
     ci_requirements: tuple[str, ...] = ()
+    #: ``pipekit run --cache`` restores it from a cache instead of running it when its key
+    #: was stored (its ``outputs`` or ``cache = true``, a step kind that allows it)
+    cached: bool = False
 
     @property
     def needs_pipekit(self) -> bool:

@@ -77,7 +77,28 @@ def resolve_one(pipeline: Pipeline, plugins: Plugins, task: Task) -> ResolvedSte
         outputs,
         bool(kind.prepares_environment),
         repr((repr(options), *stamps)) if stamps else repr(options),
+        cacheable=bool(kind.cacheable),
+        plugin=plugin_identity(info, pipeline.root),
     )
+
+
+def plugin_identity(info: PluginInfo | None, root: str) -> str:
+    """``dist version`` of the plugin providing a step kind; for a local plugin file, its
+    path and the digest of its content (it has no version). Part of the task's cache key."""
+    if info is None:
+        return ""
+    if info.dist:
+        return f"{info.dist} {info.version}"
+    if info.path:
+        import os
+
+        from pipekit.fresh.files import hash_file
+
+        try:
+            return f"file {info.path} {hash_file(os.path.join(root, info.path)).hex()}"
+        except OSError:
+            return f"file {info.path} unreadable"
+    return f"{info.name} ({info.source})"
 
 
 def _ask(

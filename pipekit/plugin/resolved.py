@@ -17,11 +17,13 @@ class ResolvedStep:
     """
 
     __slots__ = (
+        "cacheable",
         "commands",
         "fingerprint",
         "kind",
         "options",
         "outputs",
+        "plugin",
         "prepares_environment",
         "sources",
     )
@@ -35,6 +37,8 @@ class ResolvedStep:
         outputs: tuple[str, ...],
         prepares_environment: bool,
         fingerprint: str = "",
+        cacheable: bool = True,
+        plugin: str = "",
     ) -> None:
         self.kind = kind
         self.options = options
@@ -43,3 +47,8 @@ class ResolvedStep:
         self.outputs = outputs
         self.prepares_environment = prepares_environment
         self.fingerprint = fingerprint or repr(options)
+        #: ``pipekit run --cache`` may restore it (StepKind.cacheable; never an install)
+        self.cacheable = cacheable and not prepares_environment
+        #: the plugin providing its kind, "dist version" (or a local file and its digest):
+        #: part of the task's cache key (fresh/keys.py)
+        self.plugin = plugin

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from pipekit.model import Pipeline
     from pipekit.plugin.blame import PluginInfo
 
-_FORMAT = 4
+_FORMAT = 5  # 5: rows carry cacheable and the plugin identity (run --cache)
 
 
 class CachedCommand:
@@ -62,7 +62,9 @@ class CachedStep(ResolvedStep):
     __slots__ = ("_built", "_rows")
 
     def __init__(self, row: tuple[Any, ...]) -> None:
-        kind, self._rows, sources, outputs, prepares, fingerprint = row
+        kind, self._rows, sources, outputs, prepares, fingerprint, cacheable, plugin = row
+        self.cacheable = cacheable
+        self.plugin = plugin
         self.kind = kind
         self.options = None
         self.sources = sources
@@ -156,6 +158,8 @@ def put(
             tuple(s.outputs),
             s.prepares_environment,
             s.fingerprint,
+            s.cacheable,
+            s.plugin,
         )
         for name, s in steps.items()
     ]

@@ -105,6 +105,10 @@ class StepKind:
     #: True for steps that only prepare the environment (install): the GitHub emitter
     #: repeats them as steps in every job that needs them instead of giving them a job.
     prepares_environment: ClassVar[bool] = False
+    #: False when the step's effect is not all in its task's files (an image in the Docker
+    #: engine, a push, a roll-out): ``pipekit run --cache`` never restores it instead of
+    #: running it. Steps that prepare the environment are never cached either.
+    cacheable: ClassVar[bool] = True
 
     def expand(self, options: Any, ctx: StepContext) -> Sequence[Command]:
         """Return the commands this step runs, in order. Pure: no I/O, no processes."""

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.manager import Plugins
     from pipekit.plugin.resolve import ResolvedStep
+    from pipekit.run.cached import RunCache
     from pipekit.run.reporter import Reporter
 
 GRACE = 3.0  # seconds between the polite signal and SIGKILL
@@ -139,6 +140,7 @@ class Runner:
         self.failed = False
         self.plugin_error: Exception | None = None
         self.t0 = time.monotonic()
+        self.cache: RunCache | None = None  # --cache DIR: set by the caller (run/cached.py)
 
     def run(self) -> list[events.TaskResult]:
         """Run (or, dry, judge) every task of ``order``; the results in that order."""
@@ -309,6 +311,8 @@ class Runner:
             self.rerunning.add(name)
             self.reporter.task_would_run(name, reason, [s.text for s in self.specs.specs(task)])
             self._finish(events.TaskResult(name, events.WOULD_RUN, reason=reason))
+        elif self.cache is not None and self.cache.restore(task, lookup=not self.opts.force):
+            self._finish(events.TaskResult(name, events.UP_TO_DATE, reason=events.RESTORED))
         else:
             return self._start(task, reason, watch)
         return None
@@ -454,6 +458,8 @@ class Runner:
             fingerprint = self.specs.fingerprint(task)
             record = make_record(fingerprint, run.sources, facts, task.deps, self.state.records)
             self.state.record(run.name, record)
+            if self.cache is not None:
+                self.cache.save(task)
         result = events.TaskResult(
             run.name,
             events.OK,

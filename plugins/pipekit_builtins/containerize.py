@@ -144,6 +144,7 @@ class Containerize(StepKind):
     name = "containerize"
     options = ContainerizeOptions
     description = "build a Docker image (skipped while its context is unchanged)"
+    cacheable = False  # its result is in the Docker engine or a registry, not in files
 
     def expand(self, options: ContainerizeOptions, ctx: StepContext) -> Sequence[Command]:
         requirements, project = install_inputs(ctx)

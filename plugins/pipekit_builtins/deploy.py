@@ -129,6 +129,7 @@ class Deploy(StepKind):
     name = "deploy"
     options = DeployOptions
     description = "push an image to a registry, or roll a container out with a health check"
+    cacheable = False  # its result is in the Docker engine or a registry, not in files
 
     def expand(self, options: DeployOptions, ctx: StepContext) -> Sequence[Command]:
         image = options.image or dep_image(ctx)

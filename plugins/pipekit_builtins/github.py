@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pipekit import EmitPlan, Emitter, PipekitError, Registry, __version__, hookimpl
 from pipekit_builtins import _actions
+from pipekit_builtins import _github_cache as tc
 from pipekit_builtins import _github_rendering as gr
 from pipekit_builtins import _shellwords as sw
 from pipekit_builtins._github_jobs import JobGraph
@@ -62,6 +63,9 @@ class CiOptions:
     timeout_minutes: int = 30
     #: ``"pip"``: cache pip's downloads, keyed on the install tasks' sources; ``"none"``.
     cache: Literal["pip", "none"] = "pip"
+    #: Restore the outputs of cacheable tasks by their ``pipekit fingerprint`` with
+    #: actions/cache, and save them after they ran (docs/emitters.md, "The task cache").
+    task_cache: bool = True
     #: The tasks CI runs, with their deps. Default: the pipeline's ``default``.
     tasks: tuple[str, ...] = ()
     #: Cancel a pull request's running workflow when a newer commit is pushed to it.
@@ -353,22 +357,55 @@ class Workflow:
         }
 
     def run_steps(
-        self, names: Sequence[str], label: bool, guard: str | None = None
+        self,
+        names: Sequence[str],
+        label: bool,
+        guard: str | None = None,
+        cached: Sequence[str] = (),
     ) -> list[dict[str, Any]]:
         """The steps of tasks ``names`` in order, pipekit installed before the first needing it.
 
-        ``guard``: an ``if:`` put on the steps of publishing tasks (single-job layout)."""
+        ``guard``: an ``if:`` put on the steps of publishing tasks (single-job layout).
+        ``cached``: tasks run by ``pipekit run --cache`` between a fingerprint, a restore and
+        a save of their own (``_github_cache``)."""
         steps: list[dict[str, Any]] = []
         installed = False
+        number = {name: n for n, name in enumerate(cached, 1)}  # its steps' ids: key-N, cache-N
         for name in names:
-            if self.tasks[name].needs_pipekit and not installed:
+            if (self.tasks[name].needs_pipekit or name in number) and not installed:
                 steps.append(self.pipekit_step())
                 installed = True
-            mine = self.task_steps(name, label=label or name != names[-1])
+            if name in number:
+                mine = self.cached_task_steps(name, number[name])
+            else:
+                mine = self.task_steps(name, label=label or name != names[-1])
             if guard and self._publishes([name]):
                 mine = [{**s, "if": guard} for s in mine]
             steps += mine
         return steps
+
+    def cached_tasks(self, names: Sequence[str]) -> list[str]:
+        """The tasks of ``names`` a job runs with ``pipekit run --cache``: those pipekit
+        caches (``PlanTask.cached``), never one that publishes or one repeated in each job
+        (an install)."""
+        if not self.opts.task_cache:
+            return []
+        return [
+            n
+            for n in names
+            if self.tasks[n].cached and not self.graph.folded(n) and not self._publishes([n])
+        ]
+
+    def cached_task_steps(self, name: str, n: int) -> list[dict[str, Any]]:
+        """Fingerprint, restore, ``pipekit run --cache DIR --no-deps TASK``, save."""
+        quoted = sw.quote(name)
+        text = f"pipekit run --cache {tc.folder(n)} --no-deps {quoted}"
+        shown = f"{name}: pipekit run --cache … --no-deps {quoted}"
+        run: dict[str, Any] = {"name": shown, "run": text}
+        timeout = self.tasks[name].timeout
+        if timeout is not None:
+            run["timeout-minutes"] = max(1, math.ceil(timeout / 60))
+        return [escape_expressions_in(s) for s in tc.steps(name, quoted, n, run)]
 
     def permissions(self, names: Sequence[str]) -> dict[str, Any]:
         """``contents: read`` and what the renderings of tasks ``names`` ask for; a write
@@ -544,7 +581,8 @@ class Workflow:
             steps = self.setup_steps(installs, matrix=matrix, cache=not publishes)
             steps += self.tool_steps([*installs, *work])
             steps += self.download_steps(key)
-            steps += self.run_steps([*installs, *work], label=len(members) > 1)
+            cached = [] if publishes else self.cached_tasks(work)
+            steps += self.run_steps([*installs, *work], label=len(members) > 1, cached=cached)
             steps += self.upload_steps(key)
             steps += self.product_steps(members, matrix)
             jobs[self.ids[key]] = self.job(
@@ -570,7 +608,8 @@ class Workflow:
             guard = " && ".join(conds) or None
         steps = self.setup_steps(installs, matrix=matrix, cache=not publishes)
         steps += self.tool_steps(work)
-        steps += self.run_steps(work, label=True, guard=guard)
+        cached = [] if publishes else self.cached_tasks(work)
+        steps += self.run_steps(work, label=True, guard=guard, cached=cached)
         steps += self.product_steps(work, matrix)
         job_id = job_ids([self.plan.pipeline_name])[self.plan.pipeline_name]
         self.ids.setdefault(job_id, job_id)
@@ -585,7 +624,9 @@ class Workflow:
         """Comments under the header: what a reader of the file must know to run it."""
         if self.opts.pipekit_requirement or __version__ in PUBLISHED:
             return []
-        if not any(self.tasks[n].needs_pipekit for n in self.order):
+        if not any(self.tasks[n].needs_pipekit for n in self.order) and not self.cached_tasks(
+            self.order
+        ):
             return []
         return [
             f"{DISTRIBUTION} {__version__} (the pipekit that wrote this file) is not a release on",
@@ -632,6 +673,11 @@ class Workflow:
         blocks = ["\n".join(entry(job_id, job, "  ")) for job_id, job in jobs.items()]
         header = "\n".join(f"# {line}" for line in [*self.plan.header, *self.notes()])
         return f"{header}\n\n{text}\njobs:\n" + "\n\n".join(blocks) + "\n"
+
+
+def escape_expressions_in(step: dict[str, Any]) -> dict[str, Any]:
+    """``step`` with every string value made literal (:func:`escape_expressions`)."""
+    return {k: escape_expressions(v) if isinstance(v, str) else v for k, v in step.items()}
 
 
 def _uses(action: str) -> Commented:

@@ -16,6 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "graph": ("pipekit.cli.commands.graph", "show the task DAG (text, mermaid or dot)"),
     "explain": ("pipekit.cli.commands.explain", "say why a task would run or be skipped"),
     "clean": ("pipekit.cli.commands.clean", "remove the declared outputs of tasks (default: all)"),
+    "fingerprint": (
+        "pipekit.cli.commands.fingerprint",
+        "print each task's cache key (what run --cache stores and restores by)",
+    ),
     "check": ("pipekit.cli.commands.check", "validate pipeline.toml and the plugins; run nothing"),
     "emit": (
         "pipekit.cli.commands.emit",

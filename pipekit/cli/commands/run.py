@@ -9,7 +9,7 @@ from pipekit.cli.invocation import Invocation
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
     import argparse  # the usual `pipekit run` is read without it: see runargs.py
-    from typing import Any
+    from collections.abc import Callable
 
     from pipekit.cli.console import PlainConsole
     from pipekit.events import TaskResult
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from pipekit.model import Pipeline
     from pipekit.plugin.manager import Plugins
     from pipekit.plugin.resolve import ResolvedStep
+    from pipekit.run.cached import RunCache
     from pipekit.run.reporter import Reporter
     from pipekit.run.scheduler import Runner
 
@@ -41,23 +42,16 @@ def load_steps(
     return inv.run_steps(pipeline, order)
 
 
-def open_state(root: str, console: Any, *, dry_run: bool, incremental: bool) -> State | None:
-    """This run's state. Every run takes the lock, so runs never interleave (docs/running.md),
-    and loads the records only when a task may be skipped; a dry run only reads them."""
-    from pipekit.fresh.state import State
+def run_cache(
+    directory: str,
+    runner: Runner,
+    state: State,
+    warn: Callable[[str], None],
+) -> RunCache:
+    """``--cache DIR`` for this run (run/cached.py): stale tasks restored, successes stored."""
+    from pipekit.run.cached import RunCache
 
-    state = None
-    if not dry_run:
-
-        def waiting(pid: str) -> None:
-            console.warn(f"waiting for another pipekit run in this folder (pid {pid}) to finish")
-
-        state = State.for_run(root, on_wait=waiting, load=incremental)
-    elif incremental:
-        state = State.read(root)
-    for warning in state.warnings if state is not None else ():
-        console.warn(warning)
-    return state
+    return RunCache(directory, runner.specs, state, runner.facts, warn)
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
@@ -86,6 +80,8 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     )
     records = state if incremental else None
     runner = Runner(pipeline, order, options, reporter, state=records, steps=steps, plugins=plugins)
+    if args.cache and records is not None and not args.dry_run:
+        runner.cache = run_cache(args.cache, runner, records, reporter.warn)
     try:
         results = runner.run()
     finally:
