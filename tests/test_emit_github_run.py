@@ -10,6 +10,7 @@ passed between jobs, env defaults, cwd and a failing middle task.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -68,6 +69,8 @@ outputs = ["first.txt"]
 [tasks.middle]
 run = "test -f first.txt && exit 3"
 deps = ["first"]
+sources = ["first.txt"]
+cache = true
 
 [tasks.last]
 run = "echo never"
@@ -192,3 +195,8 @@ def test_generated_subfolder_pipeline_passes_outputs_env_and_cwd(
         "middle": "failed",
     }
     assert_ran_like_pipekit(folder, workflow, run)
+    # the tasks pipekit runs in the jobs (through the task cache) read as GitHub users read
+    # them: one group per task, and the failure as an annotation (issue 11)
+    assert re.search(r"::group::make_data \(ok, [0-9.]+ s\)", run.log), run.tail()
+    assert re.search(r"::group::middle \(failed, [0-9.]+ s\)", run.log), run.tail()
+    assert "::error title=middle failed::exited with status 3" in run.log
