@@ -58,8 +58,10 @@ TASKS = ("data", "transform", "check")
 
 
 def ran(run: ActRun) -> set[str]:
-    """The tasks whose commands ran: their first command's output line, as pipekit prints it."""
-    return set(re.findall(r"\| \[(\w+)\] ran:\1\s*$", run.log, re.MULTILINE))
+    """The tasks whose commands ran: their first command's output line, inside the task's
+    group (on GitHub Actions pipekit folds each task's output in a ::group::)."""
+    group = r"::group::(\w+) \((?:(?!::endgroup::).)*?\| ran:\1\s*$"
+    return set(re.findall(group, run.log, re.MULTILINE | re.DOTALL))
 
 
 def restored(run: ActRun) -> set[str]:

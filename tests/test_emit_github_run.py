@@ -195,8 +195,9 @@ def test_generated_subfolder_pipeline_passes_outputs_env_and_cwd(
         "middle": "failed",
     }
     assert_ran_like_pipekit(folder, workflow, run)
-    # the tasks pipekit runs in the jobs (through the task cache) read as GitHub users read
-    # them: one group per task, and the failure as an annotation (issue 11)
-    assert re.search(r"::group::make_data \(ok, [0-9.]+ s\)", run.log), run.tail()
+    # a task pipekit runs in its job (through the task cache; a failure is never cached, so
+    # middle always runs) reads as GitHub users read it: its group, the failure as an
+    # annotation, and the step summary (issue 11)
     assert re.search(r"::group::middle \(failed, [0-9.]+ s\)", run.log), run.tail()
     assert "::error title=middle failed::exited with status 3" in run.log
+    assert "Summary - ### ❌ pipekit: middle failed" in run.log
