@@ -76,8 +76,12 @@ def scan_entry_points() -> list[tuple[str, str, str | None, str | None]]:
 
 
 def has_third_party_plugins() -> bool:
-    """True when an installed distribution other than pipekit provides plugins."""
-    return any(dist != "pipekit" for _, _, dist, _ in scan_entry_points())
+    """True when an installed distribution other than pipekit's own provides plugins (the
+    built-ins are pipekit's: a run-only pipeline then needs no plugin at all)."""
+    from pipekit._version import DISTRIBUTION
+
+    own = {DISTRIBUTION, DISTRIBUTION.replace("-", "_")}
+    return any(dist not in own for _, _, dist, _ in scan_entry_points())
 
 
 def disabled_names() -> set[str]:
