@@ -396,7 +396,8 @@ def unchanged_by_stat(
         now = records.get(dep)
         if now is None or now[4] != then:  # now[4]: its outputs digest (no property call)
             return False
-    stat, join = os.stat, os.path.join
+    stat = os.stat
+    prefix = root.rstrip("/") + "/"  # os.path.join, inlined: this loop runs on every no-op
     for paths, known in ((patterns[0], sources), (patterns[1], outputs)):
         if len(paths) != len(known):
             return False
@@ -410,7 +411,7 @@ def unchanged_by_stat(
                     return False
                 continue
             try:
-                st = stat(join(root, path))
+                st = stat(path if path[:1] == "/" else prefix + path)
             except OSError:
                 return False
             if (  # files.same_stat, inlined: this is the innermost loop of a no-op run
