@@ -57,6 +57,19 @@ def closure(pipeline: Pipeline, targets: Iterable[str], *, with_deps: bool = Tru
     return topological(pipeline, selected)
 
 
+def with_deps(tasks: Mapping[str, Any], name: str) -> set[str]:
+    """``name`` and everything it depends on, transitively (a task is anything with
+    ``.deps``; names not in ``tasks`` are left out), walked without recursion."""
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        node = stack.pop()
+        if node not in seen and node in tasks:
+            seen.add(node)
+            stack.extend(tasks[node].deps)
+    return seen
+
+
 def order_after(tasks: Mapping[str, Any], serial: Iterable[str]) -> dict[str, list[str]]:
     """Task -> the tasks it starts after, without depending on them, because a task in
     ``serial`` (``serial = true``) lists them earlier among its deps.
@@ -71,13 +84,7 @@ def order_after(tasks: Mapping[str, Any], serial: Iterable[str]) -> dict[str, li
         before: list[str] = []
         covered: set[str] = set()
         for dep in tasks[name].deps:
-            needed: set[str] = set()
-            stack = [dep]
-            while stack:
-                node = stack.pop()
-                if node not in needed and node in tasks:
-                    needed.add(node)
-                    stack.extend(tasks[node].deps)
+            needed = with_deps(tasks, dep)
             for node in sorted(needed - covered):
                 waits = out.setdefault(node, [])
                 waits.extend(b for b in before if b not in waits and b != node)

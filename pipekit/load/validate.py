@@ -55,18 +55,6 @@ def parse(path: str, data: bytes) -> Pipeline:
     return _Validator(path, shown, text, doc).pipeline()
 
 
-def graph_closure(tasks: dict[str, Task], name: str) -> set[str]:
-    """``name`` and everything it depends on."""
-    seen: set[str] = set()
-    stack = [name]
-    while stack:
-        n = stack.pop()
-        if n not in seen and n in tasks:
-            seen.add(n)
-            stack.extend(tasks[n].deps)
-    return seen
-
-
 def _syntax_error(msg: str, shown: str, text: str) -> ConfigError:
     m = re.search(r"\(at line (\d+), column (\d+)\)$", msg)
     line = col = None
@@ -381,7 +369,7 @@ class _Validator:
 
     def check_serial_order(self, tasks: dict[str, Task]) -> None:
         """The orders ``serial = true`` asks for, together with the deps, must leave no cycle."""
-        from pipekit.graph import find_cycle, order_after
+        from pipekit.graph import find_cycle, order_after, with_deps
 
         serial = [name for name, t in tasks.items() if t.serial]
         if not serial:
@@ -390,9 +378,7 @@ class _Validator:
         both = {name: (*t.deps, *after.get(name, ())) for name, t in tasks.items()}
         cycle = find_cycle(both)
         if cycle:
-            owner = next(
-                (n for n in serial if set(cycle) & set(graph_closure(tasks, n))), serial[0]
-            )
+            owner = next((n for n in serial if set(cycle) & set(with_deps(tasks, n))), serial[0])
             path = " -> ".join(cycle)
             raise self.error(
                 ("tasks", owner, "serial"),

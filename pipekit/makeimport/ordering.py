@@ -15,6 +15,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
+from pipekit.graph import with_deps
+
 _CHANGES_THINGS = re.compile(
     r"(^|[;&|(\s])("
     r"rm|rmdir|unlink|git\s+clean|find\s[^\n]*-delete|"
@@ -32,17 +34,6 @@ class _Task(Protocol):
     run: list[str]
 
 
-def _closure(tasks: Mapping[str, _Task], name: str) -> set[str]:
-    seen: set[str] = set()
-    stack = [name]
-    while stack:
-        node = stack.pop()
-        if node not in seen and node in tasks:
-            seen.add(node)
-            stack.extend(tasks[node].deps)
-    return seen
-
-
 def changes_things(task: _Task) -> bool:
     """Whether ``task`` removes or installs things (by its name or its commands)."""
     return bool(_NAMES.search(task.name)) or any(_CHANGES_THINGS.search(s) for s in task.run)
@@ -50,7 +41,7 @@ def changes_things(task: _Task) -> bool:
 
 def needs_order(tasks: Mapping[str, _Task], deps: Sequence[str]) -> bool:
     """Whether running ``deps`` side by side could differ from make's left-to-right run."""
-    closures = {d: _closure(tasks, d) for d in deps if d in tasks}
+    closures = {d: with_deps(tasks, d) for d in deps if d in tasks}
     independent = [d for d in closures if not any(d in closures[o] for o in closures if o != d)]
     if len(independent) < 2:
         return False
