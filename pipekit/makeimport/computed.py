@@ -10,10 +10,9 @@ runs what make ran (see ``overrides.dynamic``).
 
 from __future__ import annotations
 
-import os
 import re
 
-from pipekit.makeimport.database import Database
+from pipekit.makeimport.database import Database, makefile_texts
 from pipekit.makeimport.overrides import Overridable, make_output
 
 _ASSIGN = re.compile(
@@ -25,14 +24,7 @@ _ASSIGN = re.compile(
 def _assignments(declared: Database, cwd: str) -> list[re.Match[str]]:
     """``NAME := $(shell ...)`` lines whose ``$(shell ...)`` is written nowhere else (one
     call, one variable: its output is used through that variable only)."""
-    texts = []
-    for path in declared.value("MAKEFILE_LIST").split():
-        try:
-            with open(os.path.join(cwd, path), encoding="utf-8", errors="replace") as f:
-                texts.append(f.read())
-        except OSError:
-            continue
-    whole = "\n".join(texts)
+    whole = "\n".join(makefile_texts(declared, cwd))
     lines = [ln for ln in whole.split("\n") if not ln.startswith("\t")]
     found = [m for line in lines if (m := _ASSIGN.match(line))]
     return [m for m in found if whole.count(m["value"]) == 1]

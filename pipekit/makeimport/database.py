@@ -75,6 +75,21 @@ class Database:
         return var.value if var is not None else default
 
 
+def makefile_texts(declared: Database, cwd: str) -> list[str]:
+    """The text of every makefile make read (``MAKEFILE_LIST``, relative to ``cwd``, where
+    make ran); one that cannot be read is left out."""
+    import os
+
+    texts = []
+    for path in declared.value("MAKEFILE_LIST").split():
+        try:
+            with open(os.path.join(cwd, path), encoding="utf-8", errors="replace") as f:
+                texts.append(f.read())
+        except OSError:
+            continue
+    return texts
+
+
 def _split_sections(text: str) -> dict[str, list[str]]:
     sections: dict[str, list[str]] = {}
     current = ""

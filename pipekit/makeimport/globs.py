@@ -9,11 +9,10 @@ patterns replace the files they matched, when they match exactly the files make 
 from __future__ import annotations
 
 import glob
-import os
 import re
 from fnmatch import fnmatchcase
 
-from pipekit.makeimport.database import Database
+from pipekit.makeimport.database import Database, makefile_texts
 
 _WILDCARD = re.compile(r"\$[({]wildcard\s+(?P<patterns>[^$(){}]+?)\s*[)}]")
 _DEFINED = re.compile(
@@ -26,13 +25,8 @@ _REF = re.compile(r"\$[({](?P<name>[A-Za-z_][A-Za-z0-9_]*)[)}]")
 def wildcard_variables(declared: Database, cwd: str) -> dict[str, list[str]]:
     """Variables the Makefile defines as one ``$(wildcard ...)``: their patterns, by name."""
     out: dict[str, list[str]] = {}
-    for path in declared.value("MAKEFILE_LIST").split():
-        try:
-            with open(os.path.join(cwd, path), encoding="utf-8", errors="replace") as f:
-                lines = f.read().split("\n")
-        except OSError:
-            continue
-        for line in lines:
+    for text in makefile_texts(declared, cwd):
+        for line in text.split("\n"):
             m = _DEFINED.match(line)
             if m and not line.startswith("\t"):
                 out[m["name"]] = m["patterns"].split()

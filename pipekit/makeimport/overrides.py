@@ -10,11 +10,10 @@ the values are inert to the shell; otherwise the command keeps make's text, with
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 
-from pipekit.makeimport.database import Database
+from pipekit.makeimport.database import Database, makefile_texts
 
 _CONDITIONAL = re.compile(
     r"^\s*(?:override\s+)?(?:export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\?=\s*(?P<value>.*?)\s*$"
@@ -42,13 +41,8 @@ class Overridable:
 def _conditional_defaults(declared: Database, cwd: str) -> dict[str, str]:
     """``NAME ?= value`` assignments in the Makefile and what it includes, first one wins."""
     out: dict[str, str] = {}
-    for path in declared.value("MAKEFILE_LIST").split():
-        try:
-            with open(os.path.join(cwd, path), encoding="utf-8", errors="replace") as f:
-                lines = f.read().split("\n")
-        except OSError:
-            continue
-        for line in lines:
+    for text in makefile_texts(declared, cwd):
+        for line in text.split("\n"):
             m = _CONDITIONAL.match(line)
             if m and not line.startswith("\t"):
                 out.setdefault(m["name"], m["value"])
