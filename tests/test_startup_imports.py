@@ -4,8 +4,7 @@ milliseconds: the timing is the benchmarks' job."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from helpers_startup import imported_by_run
 
 from pipekit.testing import Project
 
@@ -25,13 +24,5 @@ AVOIDED = (
 def test_a_repeated_run_only_no_op_imports_no_plugin_machinery(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.noop]\nrun = "true"\nsources = ["pipeline.toml"]\n')
     project.run("run").assert_ok()
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "pipekit", "run"],
-        cwd=project.path,
-        env=project.environ(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    _, imported = imported_by_run(project)
     assert not {m for m in imported for a in AVOIDED if m == a or m.startswith(a + ".")}

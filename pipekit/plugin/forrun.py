@@ -2,12 +2,11 @@
 
 From the entry points (cached), the provides records and the steps cache: a run whose
 selected tasks use only cached steps, whose tables are all declared, and where no plugin
-implements a run hook, imports neither pluggy nor any plugin module.
+implements a run hook, imports neither pluggy nor any plugin module. A run whose steps are
+in the cache reads just that cache (``stepcache.py``): not even the provides records.
 """
 
 from __future__ import annotations
-
-from pipekit.plugin.provides import RUN_HOOKS
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
@@ -22,6 +21,8 @@ if TYPE_CHECKING:
 def _quiet(infos: list[PluginInfo], uses: set[str], tables: set[str]) -> bool:
     """True when the remembered records say no plugin must be imported for this run,
     beyond the step kinds of ``uses`` (whose expansions may be cached)."""
+    from pipekit.plugin.provides import RUN_HOOKS
+
     kinds: set[str] = set()
     declared: set[str] = set()
     for info in infos:
@@ -61,18 +62,19 @@ def steps_for_run(
         return _load(pipeline, order, load, [], uses, tables, CONTAINER_HOOKS)
     if not (uses or tables or pipeline.plugins or has_third_party_plugins()):
         return None, {}  # the common run-only pipeline: no built-in observes runs
-    from pipekit.plugin import provides, stepcache
+    if uses:  # stored only when the records said no plugin must be imported (_quiet)
+        from pipekit.plugin import stepcache
+
+        cached = stepcache.get(stepcache.key(pipeline, order), pipeline)
+        if cached is not None:
+            return None, cached
+    from pipekit.plugin import provides
     from pipekit.plugin.loading import candidates
 
     infos = [i for i, _ in candidates(pipeline, entry_points=True, extra=()) if not i.disabled]
     provides.recall(infos, pipeline.root)
-    if _quiet(infos, uses, tables):
-        if not uses:
-            return None, {}
-        key = stepcache.key(pipeline, order, infos)
-        cached = stepcache.get(key, pipeline)
-        if cached is not None:
-            return None, cached
+    if _quiet(infos, uses, tables) and not uses:
+        return None, {}
     return _load(pipeline, order, load, infos, uses, tables)
 
 
@@ -89,9 +91,10 @@ def _load(
     tables: set[str],
     more_hooks: tuple[str, ...] = (),
 ) -> tuple[Plugins | None, dict[str, ResolvedStep]]:
-    from pipekit.plugin import provides, stepcache
+    from pipekit.plugin import provides
     from pipekit.plugin.manager import Need
-    from pipekit.plugin.resolve import call_file, resolve_steps
+    from pipekit.plugin.provides import RUN_HOOKS
+    from pipekit.plugin.resolve import resolve_steps
 
     plugins = load(Need(step_kinds=uses, tables=tables, hooks=(*RUN_HOOKS, *more_hooks)))
     if tables:
@@ -101,14 +104,33 @@ def _load(
     steps = resolve_steps(pipeline, plugins, order)
     provides.recall(infos, pipeline.root)  # what this load taught
     if steps and infos and _quiet(infos, uses, tables):
-        key = stepcache.key(pipeline, order, infos)
-        files = [
-            f
-            for s in steps.values()
-            for c in s.commands
-            if c.call is not None
-            for f in [call_file(c.call, pipeline.root)]
-            if f is not None
-        ]
-        stepcache.put(key, pipeline, steps, files)
+        _store(pipeline, order, infos, steps)
     return (plugins if plugins.observes_tasks else None), steps
+
+
+def _store(
+    pipeline: Pipeline, order: list[str], infos: list[PluginInfo], steps: dict[str, ResolvedStep]
+) -> None:
+    """Put ``steps`` in the steps cache, with the files whose change makes them stale: each
+    active plugin's file (the one its provides record is stamped with) and the local files
+    whose code the steps call."""
+    from pipekit.plugin import provides, stepcache
+    from pipekit.plugin.resolve import call_file
+
+    records = provides.read()
+    files = [
+        f
+        for i in infos
+        if i.source != "code"
+        for f in [records.get(provides.key(i, pipeline.root), (None,))[0]]
+        if f is not None
+    ]
+    files += [
+        f
+        for s in steps.values()
+        for c in s.commands
+        if c.call is not None
+        for f in [call_file(c.call, pipeline.root)]
+        if f is not None
+    ]
+    stepcache.put(stepcache.key(pipeline, order), pipeline, steps, files)

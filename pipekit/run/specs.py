@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pipekit.fresh.files import RawFact
     from pipekit.fresh.programs import Programs
     from pipekit.fresh.state import State
+    from pipekit.fresh.stepparts import StepParts
     from pipekit.fresh.verdict import Fingerprint, Record, Verdict
     from pipekit.model import Pipeline, Task
     from pipekit.plugin.resolve import ResolvedStep
@@ -72,6 +73,7 @@ class TaskSpecs:
         self._programs: Programs | None = None  # made when a task is fingerprinted
         self._shared_env: tuple[bytes, str] | None = None
         self._same_programs: dict[object, bool] = {}  # recorded programs digest -> still so
+        self._step_parts: dict[str, StepParts] = {}  # of the steps the cache did not hold
         # Paths whose stat facts matched a record in this pass: a dep's output is also its
         # dependents' source, so about half the stats of a no-op run are repeats.
         self._matched: dict[str, RawFact] = {}
@@ -156,7 +158,7 @@ class TaskSpecs:
         known = self._fingerprints.get(task.name)
         if known is not None:
             return known
-        from pipekit.fresh.programs import PYTHON, Programs, first_words  # not for a plain run
+        from pipekit.fresh.programs import Programs, first_words  # not for a plain run
 
         step = self.steps.get(task.name)
         if step is None:
@@ -164,16 +166,7 @@ class TaskSpecs:
             commands: object = task.run
             options: object = (task.cwd, verdict.patterns_digest(task.sources, task.outputs))
         else:
-            words = first_words(
-                [
-                    PYTHON if c.call is not None else (c.script or (c.argv[0] if c.argv else ""))
-                    for c in step.commands
-                ]
-            )
-            commands = verdict.step_digest(tuple(c.identity() for c in step.commands))
-            options = verdict.step_digest(
-                (task.uses, step.fingerprint, task.cwd, task.sources, task.outputs)
-            )
+            commands, options, words = self.step_parts(task, step)
         env, path = self._env_of(task)
         if self._programs is None:
             self._programs = Programs(self.root)
@@ -183,6 +176,19 @@ class TaskSpecs:
             verdict.Fingerprint, (commands, env, options, programs)
         )
         return known
+
+    def step_parts(self, task: Task, step: ResolvedStep) -> StepParts:
+        """The digests of a ``uses`` task's commands and options and its programs' names:
+        stored in the steps cache (a no-op run builds no command), else computed once per
+        run (a task's success forgets the programs, not these)."""
+        parts: StepParts | None = getattr(step, "parts", None)
+        if parts is None:
+            parts = self._step_parts.get(task.name)
+            if parts is None:
+                from pipekit.fresh.stepparts import step_parts
+
+                parts = self._step_parts[task.name] = step_parts(task, step)
+        return parts
 
     def forget_programs(self) -> None:
         """A task just succeeded: it may have installed or upgraded programs (``pip install
@@ -232,8 +238,15 @@ class TaskSpecs:
     def quick_up_to_date(self, task: Task, record: Record) -> bool:
         """The no-change case by ``stat`` alone; False means "not sure" (see
         ``verdict.unchanged_by_stat``)."""
-        recorded = record.fingerprint
-        if task.env or task.cwd or task.name in self.steps or len(recorded) != 4:
+        recorded = record[0]  # its fingerprint (no property call: once per task)
+        step = self.steps.get(task.name)
+        if len(recorded) != 4:  # a record from an older pipekit
+            return False
+        if step is not None:
+            if not self._same_step(task, step, recorded):
+                return False
+            patterns = (*task.sources, *step.sources), (*task.outputs, *step.outputs)
+        elif task.env or task.cwd:
             if self.fingerprint(task) != recorded:
                 return False
             patterns = self.patterns(task)
@@ -256,6 +269,22 @@ class TaskSpecs:
             patterns = (task.sources, task.outputs)
         records = self.state.records if self.state is not None else {}
         return verdict.unchanged_by_stat(self.root, patterns, record, records, self._matched)
+
+    def _same_step(self, task: Task, step: ResolvedStep, recorded: tuple[object, ...]) -> bool:
+        """``fingerprint(task) == recorded`` for a ``uses`` task, without building the
+        fingerprint: the step's parts are digests already (see ``step_parts``)."""
+        commands, env, options, programs = recorded
+        parts = self.step_parts(task, step)
+        if commands != parts[0] or options != parts[1]:
+            return False
+        digest, path = self._env_of(task)
+        if env != digest:
+            return False
+        if self._programs is None:
+            from pipekit.fresh.programs import Programs
+
+            self._programs = Programs(self.root)
+        return self._programs.digest(parts[2], path, task.cwd) == programs
 
     def refresh(self, task: Task, record: Record | None, found: Verdict) -> None:
         """Up to date by content, but files were touched: record the new stat facts so the
