@@ -49,6 +49,9 @@ PATTERNS = [
     "src/.hidden/*.py",
     "src/*/**/*.py",
     "build/**/*.o",
+    "src/**/pkg/**/*.py",
+    "**/src/**",
+    "*/**/**/*.py",
     "build/*.o",
     "src/build",
 ]

@@ -74,17 +74,23 @@ HELPERS: dict[str, tuple[str, ...]] = {
         "pipekit_deep = $(foreach d,$(filter $1%/,$2),$(if $(findstring /.,/$(patsubst "
         "$1%,%,$d)),,$d))",
     ),
+    "pipekit_spread": (
+        "# $(call pipekit_spread,HEADS/,REST,ENTRIES): HEAD/**/REST, ** spanning the folders of",
+        "# ENTRIES (as make's $(wildcard) sees them: links still to be dropped)",
+        "pipekit_spread = $(patsubst ./%,%,$(foreach h,$1,$(wildcard $h$2 $(addsuffix $2,$(call "
+        "pipekit_deep,$(patsubst ./%,%,$h),$3)))))",
+    ),
     "pipekit_rglob": (
         "# $(call pipekit_rglob,HEADS/,REST,ENTRIES): the files of ENTRIES HEAD/**/REST matches",
-        "pipekit_rglob = $(filter $(patsubst ./%,%,$(foreach h,$1,$(wildcard $h$2 $(addsuffix "
-        "$2,$(call pipekit_deep,$(patsubst ./%,%,$h),$3))))),$(filter-out %/,$3))",
+        "pipekit_rglob = $(filter $(call pipekit_spread,$1,$2,$3),$(filter-out %/,$3))",
     ),
 }
 _NEEDS = {
     "pipekit_unignored": ("pipekit_git_ignored",),
     "pipekit_under": ("pipekit_prune", "pipekit_leave", "pipekit_walk", "pipekit_unignored"),
     "pipekit_files": ("pipekit_prune", "pipekit_leave", "pipekit_walk", "pipekit_unignored"),
-    "pipekit_rglob": ("pipekit_deep",),
+    "pipekit_rglob": ("pipekit_spread",),
+    "pipekit_spread": ("pipekit_deep",),
 }
 
 
@@ -138,11 +144,16 @@ def glob_prereq(path: str) -> tuple[str, set[str]]:
     if "**" not in parts:
         return f"$(call pipekit_glob,{path},{entries})", {"pipekit_under", "pipekit_glob"}
     at = parts.index("**")
-    rest = "/".join(parts[at + 1 :]) or "*"
     prefix = "" if base == "." else base + "/"
     heads = f"{prefix}{'/'.join(parts[:at])}/." if at else ""
     head_words = f"$(patsubst %.,%,$(wildcard {heads}))" if heads else f"{base}/"
+    rest = parts[at + 1 :]
+    while "**" in rest:  # each further ** spreads the folders found so far
+        at = rest.index("**")
+        middle = "".join(p + "/" for p in rest[:at])
+        head_words = f"$(patsubst %.,%,$(call pipekit_spread,{head_words},{middle}.,{entries}))"
+        rest = rest[at + 1 :]
     return (
-        f"$(call pipekit_rglob,{head_words},{rest},{entries})",
+        f"$(call pipekit_rglob,{head_words},{'/'.join(rest) or '*'},{entries})",
         {"pipekit_under", "pipekit_rglob"},
     )
