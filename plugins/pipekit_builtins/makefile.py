@@ -15,7 +15,6 @@ import re
 from collections.abc import Sequence
 
 from pipekit import (
-    IGNORED_SOURCES,
     Command,
     EmitPlan,
     Emitter,
@@ -25,6 +24,7 @@ from pipekit import (
     hookimpl,
 )
 from pipekit_builtins import _shellwords as sw
+from pipekit_builtins._make_sources import glob_prereq, helper_lines
 
 _GLOB = re.compile(r"[*?\[]")
 # What make can take in a target or prerequisite (and inside $(wildcard ...)) as it is.
@@ -35,38 +35,6 @@ _SAFE_MAKE_VALUE = re.compile(r"[A-Za-z0-9_./,+@:=-]+")
 # A command make can take inside ``$(shell ...)`` on one line as it is (else: ``define``)
 _INLINE_COMMAND = re.compile(r"[^\n\r#\\()]+")
 STAMPS = ".pipekit/make"
-# What pipekit leaves out of a folder's files, by name (pipekit.IGNORED_SOURCES; see
-# docs/running.md): the same list prunes folders and leaves out files.
-_IGNORED_DIRS = _IGNORED_FILES = tuple(IGNORED_SOURCES)
-
-
-def _find_names(names: Sequence[str]) -> str:
-    return " -o ".join(f"-name '{n}'" for n in names)
-
-
-def _not_names(names: Sequence[str]) -> str:
-    return " ".join(f"! -name '{n}'" for n in names)
-
-
-#: make function -> (comment, definition): written into a Makefile only when it is used.
-HELPERS = {
-    "rwildcard": (
-        "# $(call rwildcard,DIR/,PATTERN): files matching PATTERN in DIR at any depth",
-        "rwildcard = $(wildcard $1$2) $(foreach d,$(wildcard $1*),$(call rwildcard,$d/,$2))",
-    ),
-    # A folder's own mtime says nothing about the files in it: a folder source stands for
-    # every file under it, found when make runs (so a new file counts), leaving out what
-    # pipekit leaves out (the one list, pipekit.IGNORED_SOURCES; what git ignores is left
-    # out by pipekit only). As in pipekit, links to folders inside it are not followed (a
-    # link loop cannot hang make) nor counted.
-    "pipekit_files": (
-        "# $(call pipekit_files,PATHS): each path that is a file, and every file under each folder",
-        "pipekit_files = $(foreach p,$1,$(if $(wildcard $p/.),$(shell find -H $p -mindepth 1 "
-        f"-type d \\( {_find_names(_IGNORED_DIRS)} \\) -prune "
-        f"-o -type l -exec test -d {{}} \\; -o ! -type d {_not_names(_IGNORED_FILES)} -print "
-        "2>/dev/null),$(wildcard $p)))",
-    ),
-}
 
 
 def make_text(text: str) -> str:
@@ -206,8 +174,7 @@ class MakefileEmitter(Emitter):
                     out += _computed(k, v[1], plan.env[:i], layout.root)
                 elif k in make_env:
                     out.append(f"export {k} := {v}")
-        for name in sorted(helpers):
-            out += ["", *HELPERS[name]]
+        out += helper_lines(helpers, layout.root)
         phony = [layout.names[t.name] for t in plan.tasks]
         if len(plan.default) > 1:
             phony.append(layout.default)
@@ -240,7 +207,7 @@ class MakefileEmitter(Emitter):
                 name not in read
                 and name not in _MAKE_NAMES
                 and not name.startswith("MAKE")
-                and name not in HELPERS
+                and not name.startswith("pipekit_")  # the Makefile's own helpers
                 # a computed value: once, when make reads the file (see _computed)
                 and (isinstance(value, tuple) or _SAFE_MAKE_VALUE.fullmatch(value))
             ):
@@ -251,7 +218,7 @@ class MakefileEmitter(Emitter):
     def _task(
         self, plan: EmitPlan, layout: Layout, task: PlanTask, make_env: set[str]
     ) -> tuple[list[str], set[str]]:
-        """The task's rules, and the names of the HELPERS they call."""
+        """The task's rules, and the names of the make helpers they call."""
         lines: list[str] = []
         target = layout.names[task.name]
         if target != task.name:
@@ -287,29 +254,28 @@ class MakefileEmitter(Emitter):
         return [*lines, *head, *recipe], helpers
 
     def _sources(self, layout: Layout, task: PlanTask) -> tuple[list[str], set[str]]:
-        """Prerequisites for the sources: another task's file target by name, globs through
-        ``$(wildcard ...)`` (a missing file is no error, as in pipekit), ``**`` recursively,
-        other paths through ``pipekit_files`` (a folder is every file under it)."""
+        """Prerequisites for the sources: another task's file target by name, other paths
+        through ``pipekit_files`` (a folder is every file under it), globs through the walk
+        of ``_make_sources`` (a missing file is no error, as in pipekit): the files pipekit
+        hashes, found when make runs."""
         plain: list[str] = []
-        wild: list[str] = []
+        globs: list[str] = []
         files: list[str] = []
-        calls: list[str] = []
+        helpers: set[str] = set()
         for pattern in task.sources:
             path = layout.path(task, pattern, "sources")
-            if "**" in path:
-                head, _, tail = path.partition("**")
-                tail = tail.lstrip("/") or "*"
-                calls.append(f"$(call rwildcard,{head},{tail})")
-            elif _GLOB.search(path):
-                wild.append(path)
+            if _GLOB.search(path):
+                expr, used = glob_prereq(path)
+                globs.append(expr)
+                helpers |= used
             elif path in layout.produced:
                 plain.append(path)
             else:
                 files.append(path)
-        out = plain + ([f"$(wildcard {' '.join(wild)})"] if wild else [])
-        out += [f"$(call pipekit_files,{' '.join(files)})"] if files else []
-        helpers = {"rwildcard"} if calls else set()
-        return out + calls, helpers | ({"pipekit_files"} if files else set())
+        if files:
+            plain.append(f"$(call pipekit_files,{' '.join(files)})")
+            helpers.add("pipekit_files")
+        return plain + globs, helpers
 
     def _recipe(
         self, plan: EmitPlan, layout: Layout, task: PlanTask, make_env: set[str]
