@@ -48,6 +48,13 @@ def _table_item(
     v: _Validator, keys: tuple[str, ...], item: dict[str, object], task: str | None, example: str
 ) -> tuple[str, bool]:
     for key in item:
+        if key == "required":  # docker compose's word for it
+            raise v.error(
+                (*keys, key),
+                f"unknown key 'required' in an item of '{keys[-1]}'",
+                task=task,
+                hint="pipekit says optional = true where docker compose says required = false",
+            )
         if key not in _ITEM_KEYS:
             raise v.unknown_key((*keys, key), key, _ITEM_KEYS, f"in an item of '{keys[-1]}'", task)
     path, optional = item.get("path"), item.get("optional", False)

@@ -79,10 +79,11 @@ def parse_into(text: str, shown: str, env: dict[str, str]) -> list[str]:
 
     names = []
     for binding in parse_stream(io.StringIO(text)):
-        line = binding.original.line
         if binding.key is None and not binding.error:
             continue  # a blank line or a comment
-        key, m = binding.key, _LINE.fullmatch(binding.original.string)
+        text = binding.original.string  # blank lines before the binding are part of it
+        line = binding.original.line + text[: len(text) - len(text.lstrip())].count("\n")
+        key, m = binding.key, _LINE.fullmatch(text.lstrip())
         if binding.error or m is None or key is None or binding.value is None:
             what = f"'{binding.key}': " if binding.key else ""
             raise ConfigError(
