@@ -4,10 +4,7 @@ import; the emitted Makefile (real make) and workflow steps (real bash) load the
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -20,7 +17,8 @@ from tests.helpers_emit import (
     make,
     twin,
 )
-from tests.test_emit_github import github_evaluates
+from tests.test_env_computed import run_steps
+from tests.test_startup_imports import imported_by_run
 
 # Each layer sets the names from its own letter on: the last layer to set a name wins.
 LAYERS = """\
@@ -248,7 +246,11 @@ def test_env_file_values_are_read_by_env_expansion(project: Project) -> None:
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("3", "pipeline.toml:2:1: 'pipeline.env_file' must be a string or a list, not an integer"),
+        (
+            "3",
+            "pipeline.toml:2:1: 'pipeline.env_file' must be a string or a list of strings, "
+            "not an integer",
+        ),
         (
             '[{ path = ".env", optional = "yes" }]',
             "pipeline.toml:2:30: 'pipeline.env_file.optional' must be true or false, not a string",
@@ -269,48 +271,12 @@ def test_a_malformed_env_file_is_a_config_error(project: Project, value: str, me
     assert result.stderr.startswith(message)
 
 
-def _imports(project: Project) -> set[str]:
-    proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "pipekit", "run"],
-        cwd=project.path,
-        env=project.environ(),
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
-
-
 def test_only_a_pipeline_with_an_env_file_imports_python_dotenv(project: Project) -> None:
     project.write("pipeline.toml", '[tasks.t]\nrun = "true"\n')
-    assert "dotenv" not in _imports(project)
+    assert "dotenv" not in imported_by_run(project)
     project.write("pipeline.toml", '[pipeline]\nenv_file = ".env"\n[tasks.t]\nrun = "true"\n')
     project.write(".env", "A=1\n")
-    assert "dotenv" in _imports(project)
-
-
-def run_steps(doc: dict[str, Any], job: str, folder: Path, caller: dict[str, str]) -> None:
-    """A job's run steps as GitHub's runner runs them: a bash script each, the step's
-    working-directory, ``$GITHUB_ENV`` carried to the later steps."""
-    github_env = folder / ".github_env"
-    github_env.write_text("")
-    for step in (s for s in doc["jobs"][job]["steps"] if "run" in s):
-        script = folder / ".step.sh"
-        script.write_text(github_evaluates(step["run"]))
-        written = dict(line.split("=", 1) for line in github_env.read_text().splitlines())
-        env = base_env(**caller, **doc.get("env", {}), **written, **step.get("env", {}))
-        env["GITHUB_ENV"] = str(github_env)
-        done = subprocess.run(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=folder / step.get("working-directory", "."),
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        script.unlink()
-        assert done.returncode == 0, done.stderr
-    github_env.unlink()
+    assert "dotenv" in imported_by_run(project)
 
 
 def test_the_workflow_steps_load_the_same(project: Project, tmp_path: Path) -> None:

@@ -22,9 +22,8 @@ AVOIDED = (
 )
 
 
-def test_a_repeated_run_only_no_op_imports_no_plugin_machinery(project: Project) -> None:
-    project.write("pipeline.toml", '[tasks.noop]\nrun = "true"\nsources = ["pipeline.toml"]\n')
-    project.run("run").assert_ok()
+def imported_by_run(project: Project) -> set[str]:
+    """The modules ``pipekit run`` imports in ``project`` (``python -X importtime``)."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "pipekit", "run"],
         cwd=project.path,
@@ -33,5 +32,11 @@ def test_a_repeated_run_only_no_op_imports_no_plugin_machinery(project: Project)
         text=True,
         check=True,
     )
-    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    return {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+
+
+def test_a_repeated_run_only_no_op_imports_no_plugin_machinery(project: Project) -> None:
+    project.write("pipeline.toml", '[tasks.noop]\nrun = "true"\nsources = ["pipeline.toml"]\n')
+    project.run("run").assert_ok()
+    imported = imported_by_run(project)
     assert not {m for m in imported for a in AVOIDED if m == a or m.startswith(a + ".")}

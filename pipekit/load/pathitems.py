@@ -13,6 +13,8 @@ if TYPE_CHECKING:
     _Validator = Any  # validate's checker (it imports this module: no import back)
 
 _ITEM_KEYS = ("path", "optional")
+# (an item may also be a { path = ..., optional = true } table; the message keeps it short)
+_WANT = "a string or a list of strings"
 
 
 def path_items(
@@ -20,8 +22,10 @@ def path_items(
 ) -> tuple[tuple[str, bool], ...]:
     """``value`` as (path, optional) pairs, in order; the first bad item is an error."""
     items = value if isinstance(value, list) else [value]
-    if not isinstance(value, str | list | dict):
-        raise v.expect(keys, value, "a string or a list", task=task, example=example)
+    if not isinstance(value, str | list | dict) or (
+        isinstance(value, dict) and "path" not in value
+    ):
+        raise v.expect(keys, value, _WANT, task=task, example=example)
     out: list[tuple[str, bool]] = []
     for item in items:
         if isinstance(item, str):
@@ -32,7 +36,7 @@ def path_items(
             raise v.expect(
                 keys,
                 value,
-                "a string or a list of paths and { path = ..., optional = true } tables",
+                _WANT,
                 task=task,
                 example=example,
                 found=f"a list holding {_kind(item)}",

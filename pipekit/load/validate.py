@@ -440,8 +440,7 @@ class _Validator:
         run, uses, with_ = self.task_action(keys, name, body)
         deps = self.string_list((*keys, "deps"), body.get("deps", []), name, 'deps = ["install"]')
         sources, outputs = self.task_paths(keys, name, body)
-        optional = self.optional_sources(keys, name, body)
-        env_files = self.env_files((*keys, "env_file"), body, name)
+        optional, env_files = self.task_files(keys, name, body)
         env = self.env_table((*keys, "env"), body.get("env", {}), name)
         cwd = body.get("cwd")
         if cwd is not None and not isinstance(cwd, str):
@@ -566,7 +565,7 @@ class _Validator:
         sources = tuple(
             p
             for p, _ in path_items(
-                self, (*keys, "sources"), body.get("sources", []), name, 'sources = ["src"]'
+                self, (*keys, "sources"), body.get("sources", []), name, 'sources = ["src/**/*.py"]'
             )
         )
         outputs = self.string_list(
@@ -590,13 +589,15 @@ class _Validator:
                 )
         return sources, outputs
 
-    def optional_sources(
+    def task_files(
         self, keys: tuple[str, ...], name: str, body: dict[str, Any]
-    ) -> tuple[str, ...]:
-        """The ``sources`` items marked ``optional = true``: plain paths, never globs."""
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
+        """The ``sources`` items marked ``optional = true`` (plain paths, never globs), and
+        the task's ``env_file``."""
         from pipekit.load.pathitems import optional_literals
 
-        return optional_literals(self, (*keys, "sources"), body.get("sources", []), name)
+        optional = optional_literals(self, (*keys, "sources"), body.get("sources", []), name)
+        return optional, self.env_files((*keys, "env_file"), body, name)
 
     def env_files(
         self, keys: tuple[str, ...], body: dict[str, Any], task: str | None
