@@ -21,6 +21,8 @@ from pipekit.errors import ConfigError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    from typing import Any
+
     from pipekit.model import Pipeline
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -75,10 +77,8 @@ def parse_into(text: str, shown: str, env: dict[str, str]) -> list[str]:
     """Parse dotenv ``text`` (the file ``shown``) into ``env``; returns the names set."""
     import io
 
-    from dotenv.parser import parse_stream
-
     names = []
-    for binding in parse_stream(io.StringIO(text)):
+    for binding in _parse_stream()(io.StringIO(text)):
         if binding.key is None and not binding.error:
             continue  # a blank line or a comment
         text = binding.original.string  # blank lines before the binding are part of it
@@ -96,6 +96,41 @@ def parse_into(text: str, shown: str, env: dict[str, str]) -> list[str]:
         env[key] = value if m.group("single") is not None else envexpand.expand(value, env)
         names.append(key)
     return names
+
+
+def _parse_stream() -> Any:
+    """python-dotenv's ``parse_stream``, from its parser module alone.
+
+    Start-up, deliberately: ``import dotenv.parser`` runs the package's ``__init__``, which
+    imports ``dotenv.main`` and with it ``logging``, ``tempfile`` and more: about 40 ms of
+    every run of a pipeline with an env_file, for nothing we use. ``parser.py`` imports only
+    ``codecs``, ``re`` and ``typing``, so it is loaded from its file; anything unexpected
+    falls back to the plain import.
+    """
+    import sys
+
+    name = "_pipekit_dotenv_parser"
+    module = sys.modules.get(name)
+    if module is None:
+        # importlib.machinery is part of the import system, loaded already (importlib.util
+        # would cost 10 ms more); the loader reads parser.py's cached bytecode as usual
+        from importlib.machinery import SourceFileLoader
+
+        where = (os.path.join(e or ".", "dotenv", "parser.py") for e in sys.path)
+        path = next((p for p in where if os.path.isfile(p)), None)
+        try:
+            if path is None:
+                raise ImportError(name)
+            module = type(sys)(name)
+            module.__file__ = path
+            sys.modules[name] = module
+            SourceFileLoader(name, path).exec_module(module)
+        except Exception:  # any surprise: the package's own import path
+            sys.modules.pop(name, None)
+            from dotenv.parser import parse_stream
+
+            return parse_stream
+    return module.parse_stream
 
 
 def _missing(pipeline: Pipeline, path: str, task: str | None) -> ConfigError:
