@@ -347,7 +347,7 @@ class Workflow:
 
         def files(found: tuple[tuple[str, bool], ...]) -> list[tuple[str, bool]]:
             here = posixpath.normpath(cwd) if cwd is not None else "."
-            return [(posixpath.relpath(posixpath.normpath(p), here), o) for p, o in found]
+            return [(p if p.startswith("/") else posixpath.relpath(p, here), o) for p, o in found]
 
         computed = [k for k, v in self.plan.env if isinstance(v, tuple)]
         computed = [k for k in computed if k not in {n for n, _ in self.shell_env}]
