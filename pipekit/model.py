@@ -27,7 +27,9 @@ class Task:
         "deps",
         "description",
         "env",
+        "env_files",
         "name",
+        "optional",
         "outputs",
         "run",
         "serial",
@@ -54,6 +56,8 @@ class Task:
         serial: bool = False,
         container: str | Mapping[str, object] | None = None,
         cache: bool | None = None,
+        env_files: tuple[tuple[str, bool], ...] = (),
+        optional: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.run = run
@@ -74,6 +78,11 @@ class Task:
         #: ``pipekit run --cache``: None caches it when it declares outputs, True also without
         #: (it has no effect beyond its record), False never (see fresh/store.py)
         self.cache = cache
+        #: dotenv files loaded before ``env``: (path relative to the pipeline's folder,
+        #: optional), in order (see run/dotenv.py)
+        self.env_files = env_files
+        #: the literal ``sources`` marked optional: absent is fine, not a reason to run
+        self.optional = optional
 
     @property
     def incremental(self) -> bool:
@@ -97,6 +106,8 @@ class Task:
             self.serial,
             self.container,
             self.cache,
+            self.env_files,
+            self.optional,
         )
 
     @classmethod
@@ -117,6 +128,8 @@ class Task:
             task.serial,
             task.container,
             task.cache,
+            task.env_files,
+            task.optional,
         ) = t  # type: ignore[assignment]
         return task
 
@@ -131,7 +144,7 @@ class Pipeline:
     claims a table validates it.
     """
 
-    __slots__ = ("default", "env", "name", "path", "plugins", "tables", "tasks")
+    __slots__ = ("default", "env", "env_files", "name", "path", "plugins", "tables", "tasks")
 
     def __init__(
         self,
@@ -143,6 +156,7 @@ class Pipeline:
         env: tuple[tuple[str, str | tuple[str, str]], ...],
         tasks: dict[str, Task],
         tables: dict[str, object] | None = None,
+        env_files: tuple[tuple[str, bool], ...] = (),
     ) -> None:
         self.path = path  # absolute path of pipeline.toml
         self.name = name
@@ -151,6 +165,8 @@ class Pipeline:
         self.env = env
         self.tasks = tasks
         self.tables: dict[str, object] = tables or {}
+        #: [pipeline] env_file: dotenv files loaded before [env], as (path, optional)
+        self.env_files = env_files
 
     @property
     def root(self) -> str:
@@ -173,11 +189,12 @@ class Pipeline:
             self.env,
             tuple(t.to_tuple() for t in self.tasks.values()),
             self.tables,
+            self.env_files,
         )
 
     @classmethod
     def from_tuple(cls, t: tuple[object, ...]) -> Pipeline:
-        path, name, default, plugins, env, tasks, tables = t
+        path, name, default, plugins, env, tasks, tables, env_files = t
         from_tuple = Task.from_tuple
         task_map = {}
         for raw in tasks:  # type: ignore[attr-defined]
@@ -191,4 +208,5 @@ class Pipeline:
             env=env,  # type: ignore[arg-type]
             tasks=task_map,
             tables=tables,  # type: ignore[arg-type]
+            env_files=env_files,  # type: ignore[arg-type]
         )

@@ -125,7 +125,7 @@ CASES = [
         "unknown-pipeline-key-far",
         '[pipeline]\njobs = 4\n[tasks.a]\nrun = "x"\n',
         "pipeline.toml:2:1: unknown key 'jobs' in [pipeline]\n"
-        "  hint: known keys: name, default, plugins\n",
+        "  hint: known keys: name, default, plugins, env_file\n",
     ),
     (
         "unknown-task-key-near",
@@ -137,7 +137,7 @@ CASES = [
         '[tasks.a]\nrun = "x"\nfoo = 1\n',
         "pipeline.toml:3:1: unknown key 'foo' in task 'a'\n"
         "  hint: known keys: run, uses, with, deps, sources, outputs, env, cwd, timeout, "
-        "description, serial, container, cache\n",
+        "description, serial, container, cache, env_file\n",
     ),
     (
         "unknown-task-key-inline",

@@ -196,22 +196,25 @@ def test_an_inline_command_reads_well_in_the_makefile(project: Project) -> None:
     assert project.read("v.txt") == "3.1\n"
 
 
-def run_steps(doc: dict[str, Any], job: str, folder: Path) -> None:
-    """Run a job's run steps as GitHub's runner does, ``$GITHUB_ENV`` included."""
+def run_steps(
+    doc: dict[str, Any], job: str, folder: Path, caller: dict[str, str] | None = None
+) -> None:
+    """Run a job's run steps as GitHub's runner does, ``$GITHUB_ENV`` and each step's
+    working-directory included, in the ``caller``'s environment."""
     github_env = folder / ".github_env"
     github_env.write_text("")
     for step in (s for s in doc["jobs"][job]["steps"] if "run" in s):
         script = folder / ".step.sh"
         script.write_text(github_evaluates(step["run"]))
         written = dict(line.split("=", 1) for line in github_env.read_text().splitlines())
-        env = base_env(**doc.get("env", {}), **written, **step.get("env", {}))
+        env = base_env(**(caller or {}), **doc.get("env", {}), **written, **step.get("env", {}))
         env["GITHUB_ENV"] = str(github_env)
         # as on a runner: step outputs (the task cache's fingerprint) and a home of the job's
         env["GITHUB_OUTPUT"] = str(folder / ".github_output")
         env["HOME"] = str(folder / ".home")
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=folder,
+            cwd=folder / step.get("working-directory", "."),
             env=env,
             capture_output=True,
             text=True,

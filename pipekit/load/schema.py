@@ -29,6 +29,29 @@ def _one_or_list(item: dict[str, Any], *, min_items: int = 0) -> dict[str, Any]:
     return {"anyOf": [item, array]}
 
 
+def _maybe_optional(description: str) -> dict[str, Any]:
+    """A path, or { path = ..., optional = true } (load/pathitems.py): absent is fine."""
+    return {
+        "anyOf": [
+            _NOT_BLANK,
+            {
+                "type": "object",
+                "properties": {
+                    "path": _NOT_BLANK,
+                    "optional": {"type": "boolean", "description": description},
+                },
+                "required": ["path"],
+                "additionalProperties": False,
+            },
+        ]
+    }
+
+
+_ENV_FILE = (
+    _one_or_list(_maybe_optional("true: a missing file is fine (else an error)")),
+    "dotenv files (KEY=value lines) loaded in order, relative to the pipeline's folder",
+)
+
 _ENV: dict[str, Any] = {
     "type": "object",
     "propertyNames": {"pattern": ENV_NAME_PATTERN},
@@ -58,6 +81,7 @@ PIPELINE_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
         "The task(s) `pipekit run` runs when none is named; default: the first task.",
     ),
     "plugins": (_one_or_list(_STRING), "Local plugin files (Python modules), relative paths."),
+    "env_file": (_ENV_FILE[0], _ENV_FILE[1] + ", before [env] (docs/pipeline-toml.md)."),
 }
 
 TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
@@ -69,7 +93,7 @@ TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
     "with": ({"type": "object"}, "The step kind's options."),
     "deps": (_one_or_list(_STRING), "Tasks that must succeed before this one starts."),
     "sources": (
-        _one_or_list(_NOT_BLANK),
+        _one_or_list(_maybe_optional("true: a plain path that may be absent (no reason to run)")),
         "Files the task reads: globs relative to the pipeline's folder; a folder means its files.",
     ),
     "outputs": (_one_or_list(_NOT_BLANK), "Files the task writes (globs allowed)."),
@@ -94,6 +118,7 @@ TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
         "pipekit run --cache: true caches a task without outputs (it has no effect beyond its "
         "record), false never caches it; default: cached when it has outputs.",
     ),
+    "env_file": (_ENV_FILE[0], _ENV_FILE[1] + ", over [env] and under the task's env."),
 }
 
 # The lists validate reads.

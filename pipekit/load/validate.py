@@ -294,6 +294,7 @@ class _Validator:
             env=env,
             tasks=tasks,
             tables=tables,
+            env_files=self.env_files(("pipeline", "env_file"), settings, None),
         )
 
     def settings(self, settings: object) -> tuple[str, tuple[str, ...]]:
@@ -439,6 +440,7 @@ class _Validator:
         run, uses, with_ = self.task_action(keys, name, body)
         deps = self.string_list((*keys, "deps"), body.get("deps", []), name, 'deps = ["install"]')
         sources, outputs = self.task_paths(keys, name, body)
+        optional, env_files = self.task_files(keys, name, body)
         env = self.env_table((*keys, "env"), body.get("env", {}), name)
         cwd = body.get("cwd")
         if cwd is not None and not isinstance(cwd, str):
@@ -488,6 +490,8 @@ class _Validator:
             serial=serial,
             container=container,
             cache=cache,
+            env_files=env_files,
+            optional=optional,
         )
 
     def task_table(self, name: str, body: object) -> dict[str, Any]:
@@ -556,8 +560,13 @@ class _Validator:
         self, keys: tuple[str, ...], name: str, body: dict[str, Any]
     ) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """``sources`` and ``outputs``: no empty path, no NUL, outputs inside the project."""
-        sources = self.string_list(
-            (*keys, "sources"), body.get("sources", []), name, 'sources = ["src/**/*.py"]'
+        from pipekit.load.pathitems import path_items
+
+        sources = tuple(
+            p
+            for p, _ in path_items(
+                self, (*keys, "sources"), body.get("sources", []), name, 'sources = ["src/**/*.py"]'
+            )
         )
         outputs = self.string_list(
             (*keys, "outputs"), body.get("outputs", []), name, 'outputs = ["dist/*.whl"]'
@@ -579,6 +588,26 @@ class _Validator:
                     "to delete (a command may still write there; just do not declare it)",
                 )
         return sources, outputs
+
+    def task_files(
+        self, keys: tuple[str, ...], name: str, body: dict[str, Any]
+    ) -> tuple[tuple[str, ...], tuple[tuple[str, bool], ...]]:
+        """The ``sources`` items marked ``optional = true`` (plain paths, never globs), and
+        the task's ``env_file``."""
+        from pipekit.load.pathitems import optional_literals
+
+        optional = optional_literals(self, (*keys, "sources"), body.get("sources", []), name)
+        return optional, self.env_files((*keys, "env_file"), body, name)
+
+    def env_files(
+        self, keys: tuple[str, ...], body: dict[str, Any], task: str | None
+    ) -> tuple[tuple[str, bool], ...]:
+        """``env_file``: dotenv files, each a path or { path = ..., optional = true }."""
+        if "env_file" not in body:
+            return ()
+        from pipekit.load.pathitems import path_items
+
+        return path_items(self, keys, body["env_file"], task, 'env_file = ".env"')
 
     def timeout(self, keys: tuple[str, ...], timeout: object, name: str) -> float | None:
         if timeout is None:

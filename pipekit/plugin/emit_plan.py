@@ -64,6 +64,7 @@ def build_plan(
         options=emitter_options(pipeline, emitter),
         env=tuple(pipeline.env),
         pipeline_path=pipeline.path,
+        env_files=pipeline.env_files,
     )
 
 
@@ -95,6 +96,8 @@ def plan_task(
         after=tuple(after.get(name, ())),
         ci_requirements=ci_requirements(plugins, task, step),
         cached=_cached(task, step),
+        env_files=task.env_files,
+        optional_sources=task.optional,
     )
 
 

@@ -50,6 +50,11 @@ class PlanTask:
     #: ``pipekit run --cache`` restores it from a cache instead of running it when its key
     #: was stored (its ``outputs`` or ``cache = true``, a step kind that allows it)
     cached: bool = False
+    #: the task's ``env_file``: dotenv files loaded after [env], before ``own_env``, as
+    #: (path relative to the pipeline's folder, optional); see docs/pipeline-toml.md
+    env_files: tuple[tuple[str, bool], ...] = ()
+    #: the ``sources`` marked optional (plain paths that may be absent: no reason to run)
+    optional_sources: tuple[str, ...] = ()
 
     @property
     def needs_pipekit(self) -> bool:
@@ -75,6 +80,8 @@ class EmitPlan:
     env: tuple[tuple[str, str | tuple[str, str]], ...] = ()
     #: where pipeline.toml lives, so that :meth:`error_at` can point into it
     pipeline_path: str = ""
+    #: ``[pipeline] env_file``: dotenv files loaded before [env], as (path, optional)
+    env_files: tuple[tuple[str, bool], ...] = ()
 
     def error_at(self, keys: Sequence[str], message: str, hint: str | None = None) -> ConfigError:
         """An error positioned at ``keys`` of pipeline.toml (``("ci", "python_versions")``),

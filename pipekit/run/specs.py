@@ -67,6 +67,7 @@ class TaskSpecs:
         self.force = force
         self.dry_run = dry_run
         self._base_env: dict[str, str] | None = None
+        self._file_names: dict[str | None, list[str]] = {}  # names set by env_file, per task
         self._task_env: dict[str, dict[str, str]] = {}
         self._global_declared: tuple[tuple[str, str], ...] | None = None
         self._fingerprints: dict[str, Fingerprint] = {}
@@ -81,15 +82,27 @@ class TaskSpecs:
     @property
     def base_env(self) -> dict[str, str]:
         if self._base_env is None:
-            self._base_env = self._extend(dict(os.environ), self.pipeline.env, None)
+            env = self._load_files(dict(os.environ), self.pipeline.env_files, None)
+            self._base_env = self._extend(env, self.pipeline.env, None)
         return self._base_env
 
     def task_env(self, task: Task) -> dict[str, str]:
-        if not task.env:
+        if not (task.env or task.env_files):
             return self.base_env
         env = self._task_env.get(task.name)
         if env is None:
-            env = self._task_env[task.name] = self._extend(dict(self.base_env), task.env, task.name)
+            env = self._load_files(dict(self.base_env), task.env_files, task.name)
+            env = self._task_env[task.name] = self._extend(env, task.env, task.name)
+        return env
+
+    def _load_files(
+        self, env: dict[str, str], files: tuple[tuple[str, bool], ...], task: str | None
+    ) -> dict[str, str]:
+        """``env`` with the variables of the dotenv ``files`` set (docs/pipeline-toml.md)."""
+        if files:
+            from pipekit.run.dotenv import load_files
+
+            self._file_names[task] = load_files(self.pipeline, files, env, task)
         return env
 
     def _extend(
@@ -108,20 +121,27 @@ class TaskSpecs:
     def compute_env(self, order: list[str]) -> None:
         """Run the commands of computed env values (``{ sh = ... }``) the tasks of ``order``
         need, before any task starts: once per run, and a failing one stops the run first."""
-        if any(isinstance(v, tuple) for _, v in self.pipeline.env):
-            self.base_env  # noqa: B018 (computes it)
+        pipeline = self.pipeline
+        if pipeline.env_files or any(isinstance(v, tuple) for _, v in pipeline.env):
+            self.base_env  # noqa: B018 (computes it: a bad env_file stops the run first)
         tasks = self.pipeline.tasks
         for name in order:
-            if any(isinstance(v, tuple) for _, v in tasks[name].env):
-                self.task_env(tasks[name])
+            task = tasks[name]
+            if task.env_files or any(isinstance(v, tuple) for _, v in task.env):
+                self.task_env(task)
 
     def declared_env(self, task: Task) -> tuple[tuple[str, str], ...]:
-        """The pipeline-declared variables as this task sees them (what the state hashes)."""
-        if not task.env:
+        """The pipeline-declared variables as this task sees them (what the state hashes):
+        those of its env files included, so editing a value there re-runs it."""
+        if not (task.env or task.env_files):
             if self._global_declared is None:
-                self._global_declared = _declared(self.pipeline.env, (), self.base_env)
+                base = self.base_env
+                names = self._file_names.get(None, [])
+                self._global_declared = _declared(names, self.pipeline.env, (), base)
             return self._global_declared
-        return _declared(self.pipeline.env, task.env, self.task_env(task))
+        env = self.task_env(task)
+        names = self._file_names.get(None, []) + self._file_names.get(task.name, [])
+        return _declared(names, self.pipeline.env, task.env, env)
 
     def specs(self, task: Task) -> list[Spec]:
         env = self.task_env(task)
@@ -202,10 +222,11 @@ class TaskSpecs:
     def _env_of(self, task: Task) -> tuple[bytes, str]:
         """(declared env digest, PATH) as ``task`` sees them; memoised for the tasks that
         declare no env of their own (most of them)."""
-        if not task.env and self._shared_env is not None:
+        own = task.env or task.env_files
+        if not own and self._shared_env is not None:
             return self._shared_env
         found = verdict.env_digest(self.declared_env(task)), self.task_env(task).get("PATH", "")
-        if not task.env:
+        if not own:
             self._shared_env = found
         return found
 
@@ -245,8 +266,8 @@ class TaskSpecs:
         if step is not None:
             if not self._same_step(task, step, recorded):
                 return False
-            patterns = (*task.sources, *step.sources), (*task.outputs, *step.outputs)
-        elif task.env or task.cwd:
+            patterns = self.patterns(task)
+        elif task.env or task.cwd or task.env_files or task.optional:
             if self.fingerprint(task) != recorded:
                 return False
             patterns = self.patterns(task)
@@ -302,16 +323,25 @@ class TaskSpecs:
 
     def patterns(self, task: Task) -> tuple[tuple[str, ...], tuple[str, ...]]:
         step = self.steps.get(task.name)
+        sources = task.sources if not task.optional else self.present(task)
         if step is None:
-            return task.sources, task.outputs
-        return (*task.sources, *step.sources), (*task.outputs, *step.outputs)
+            return sources, task.outputs
+        return (*sources, *step.sources), (*task.outputs, *step.outputs)
+
+    def present(self, task: Task) -> tuple[str, ...]:
+        """``task.sources`` without its optional ones that are absent now: absent, such a
+        source is no reason to run; created, it is a new file like any other."""
+        root = self.root
+        absent = {p for p in task.optional if not os.path.lexists(os.path.join(root, p))}
+        return tuple(p for p in task.sources if p not in absent)
 
 
 def _declared(
+    from_files: list[str],
     global_env: tuple[tuple[str, EnvValue], ...],
     task_env: tuple[tuple[str, EnvValue], ...],
     values: dict[str, str],
 ) -> tuple[tuple[str, str], ...]:
     """The pipeline-declared variables of a task, in declaration order, with ``values``."""
-    names = dict.fromkeys([k for k, _ in global_env] + [k for k, _ in task_env])
+    names = dict.fromkeys([*from_files, *(k for k, _ in global_env), *(k for k, _ in task_env)])
     return tuple((k, values[k]) for k in names)

@@ -136,3 +136,21 @@ def ansi_c(text: str) -> str:
         else:
             out.append(ch)
     return "$'" + "".join(out) + "'"
+
+
+def dotenv(files: Sequence[tuple[str, bool]], keep: Sequence[str] = ()) -> str:
+    """Shell statements (ending in ``; ``) that export the variables of the dotenv ``files``
+    (paths from the shell's folder; an optional one may be missing), as pipekit loads them.
+
+    pipekit keeps its dotenv syntax to what ``.`` reads the same way (docs/pipeline-toml.md).
+    The names in ``keep`` (values computed once per run, already exported) keep their value,
+    as [env] is over the pipeline's env files in pipekit.
+    """
+    if not files:
+        return ""
+    out = "".join(f"__pipekit_{k}=${k}; " for k in keep)
+    for path, optional in files:
+        word = quote(path if path.startswith(("/", "./", "../")) else "./" + path)
+        load = f"set -a; . {word}; set +a; "
+        out += f"if [ -e {word} ]; then {load}fi; " if optional else load
+    return out + "".join(f"{k}=$__pipekit_{k}; unset __pipekit_{k}; " for k in keep)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipekit import EmitPlan, Emitter, PipekitError, Registry, __version__, hookimpl
+from pipekit import EmitPlan, Emitter, PipekitError, PlanTask, Registry, __version__, hookimpl
 from pipekit_builtins import _actions
 from pipekit_builtins import _github_cache as tc
 from pipekit_builtins import _github_rendering as gr
@@ -233,7 +233,9 @@ class Workflow:
         top: dict[str, str] = {}
         shell: list[tuple[str, sw.EnvValue]] = []
         read: set[str] = set()
-        later = False  # after a value set in the steps' shells: those after it too
+        # after a value set in the steps' shells: those after it too; with env files (which
+        # the steps' shells load), every [env] value, which is over them
+        later = bool(self.plan.env_files)
         for name, value in self.plan.env:
             if isinstance(value, tuple) and name not in read:
                 later = True  # computed once per job, into $GITHUB_ENV: see env_step
@@ -255,7 +257,8 @@ class Workflow:
             return []
         last = ours[-1]
         names = [env[i][0] for i in ours]
-        lines = [sw.assignments(env[: last + 1], expand=True).rstrip()]
+        files = sw.dotenv(self.plan.env_files)
+        lines = [(files + sw.assignments(env[: last + 1], expand=True)).rstrip()]
         lines += [f'printf "%s=%s\\n" {k} "${k}" >> "$GITHUB_ENV"' for k in names]
         text = "Compute " + ", ".join(names) + " ([env] values from a command)"
         return [{"name": escape_expressions(text), "run": escape_expressions("\n".join(lines))}]
@@ -313,14 +316,19 @@ class Workflow:
             }
             env: list[tuple[str, sw.EnvValue]] = list(own)
             env += [(k, v.replace("$", "$$")) for k, v in cmd.env.items()]
-            if env and any(sw.has_references(v) for _, v in env):
+            cwd = cmd.cwd if cmd.cwd is not None else task.cwd
+            if self.plan.env_files or task.env_files:
+                prefix = self._env_prefix(
+                    task, cwd, [(k, v.replace("$", "$$")) for k, v in cmd.env.items()]
+                )
+                text = prefix.rstrip() + "\n" + text
+            elif env and any(sw.has_references(v) for _, v in env):
                 prefix = sw.assignments(env, expand=True)
                 text = prefix.rstrip() + "\n" + text
             elif env:
                 step["env"] = {
                     k: escape_expressions(sw.literal(v)) for k, v in env if isinstance(v, str)
                 }
-            cwd = cmd.cwd if cmd.cwd is not None else task.cwd
             if cwd is not None:
                 where = posixpath.normpath(posixpath.join(self.workdir, cwd))
                 if where != self.workdir:
@@ -330,6 +338,25 @@ class Workflow:
             step["run"] = escape_expressions(text)
             steps.append(step)
         return steps
+
+    def _env_prefix(
+        self, task: PlanTask, cwd: str | None, extra: list[tuple[str, sw.EnvValue]]
+    ) -> str:
+        """Shell text setting a step's env as pipekit does when env files are involved: the
+        pipeline's env files, [env], the task's env files, its own env, the command's."""
+
+        def files(found: tuple[tuple[str, bool], ...]) -> list[tuple[str, bool]]:
+            here = posixpath.normpath(cwd) if cwd is not None else "."
+            return [(p if p.startswith("/") else posixpath.relpath(p, here), o) for p, o in found]
+
+        computed = [k for k, v in self.plan.env if isinstance(v, tuple)]
+        computed = [k for k in computed if k not in {n for n, _ in self.shell_env}]
+        return (
+            sw.dotenv(files(self.plan.env_files), keep=computed)
+            + sw.assignments(self.shell_env, expand=True)
+            + sw.dotenv(files(task.env_files))
+            + sw.assignments([*task.own_env, *extra], expand=True)
+        )
 
     def tool_steps(self, names: Sequence[str]) -> list[dict[str, Any]]:
         """One step installing what the step kinds of ``names`` say their job needs

@@ -171,7 +171,7 @@ class MakefileEmitter(Emitter):
             out.append("")
             for i, (k, v) in enumerate(plan.env):
                 if isinstance(v, tuple) and k in make_env:
-                    out += _computed(k, v[1], plan.env[:i], layout.root)
+                    out += _computed(k, v[1], plan.env[:i], layout.root, plan.env_files)
                 elif k in make_env:
                     out.append(f"export {k} := {v}")
         out += helper_lines(helpers, layout.root)
@@ -209,7 +209,11 @@ class MakefileEmitter(Emitter):
                 and not name.startswith("MAKE")
                 and not name.startswith("pipekit_")  # the Makefile's own helpers
                 # a computed value: once, when make reads the file (see _computed)
-                and (isinstance(value, tuple) or _SAFE_MAKE_VALUE.fullmatch(value))
+                and (
+                    isinstance(value, tuple)
+                    # else over the env files, which the recipe's shell loads first
+                    or (not plan.env_files and _SAFE_MAKE_VALUE.fullmatch(value))
+                )
             ):
                 out.add(name)
             read |= sw.references(value)
@@ -257,9 +261,14 @@ class MakefileEmitter(Emitter):
         """Prerequisites for the sources: another task's file target by name, other paths
         through ``pipekit_files`` (a folder is every file under it), globs through the walk
         of ``_make_sources`` (a missing file is no error, as in pipekit): the files pipekit
-        hashes, found when make runs."""
+        hashes, found when make runs. An optional source, and an optional env file, is
+        ``$(wildcard ...)``: absent is fine; the env files are prerequisites too (editing
+        one remakes the task, as in pipekit)."""
         plain: list[str] = []
+        wild: list[str] = []
         globs: list[str] = []
+        for pattern, optional in (*layout.plan.env_files, *task.env_files):
+            (wild if optional else plain).append(layout.path(task, pattern, "env_file"))
         files: list[str] = []
         helpers: set[str] = set()
         for pattern in task.sources:
@@ -270,8 +279,12 @@ class MakefileEmitter(Emitter):
                 helpers |= used
             elif path in layout.produced:
                 plain.append(path)
+            elif pattern in task.optional_sources:
+                wild.append(path)
             else:
                 files.append(path)
+        if wild:
+            plain.append(f"$(wildcard {' '.join(wild)})")
         if files:
             plain.append(f"$(call pipekit_files,{' '.join(files)})")
             helpers.add("pipekit_files")
@@ -285,9 +298,7 @@ class MakefileEmitter(Emitter):
             commands = _checked_rendering(task)
         elif task.needs_pipekit:
             return [self._pipekit_line(plan, task)]
-        prefix = sw.assignments(
-            [(k, v) for k, v in plan.env if k not in make_env] + list(task.own_env), expand=True
-        )
+        prefix = self._env_prefix(plan, layout, task, make_env)
         out = []
         for cmd in commands:
             if cmd.call is not None:
@@ -303,6 +314,23 @@ class MakefileEmitter(Emitter):
             out.append(words + script_line(text))
         return out
 
+    def _env_prefix(
+        self, plan: EmitPlan, layout: Layout, task: PlanTask, make_env: set[str]
+    ) -> str:
+        """Shell text setting the task's env as pipekit does: the pipeline's env files,
+        [env] (what is not set at the make level), the task's env files, its own env."""
+
+        def files(found: tuple[tuple[str, bool], ...]) -> list[tuple[str, bool]]:
+            return [(posixpath.normpath(posixpath.join(layout.root, p)), o) for p, o in found]
+
+        computed = [k for k, v in plan.env if isinstance(v, tuple) and k in make_env]
+        return (
+            sw.dotenv(files(plan.env_files), keep=computed)
+            + sw.assignments([(k, v) for k, v in plan.env if k not in make_env], expand=True)
+            + sw.dotenv(files(task.env_files))
+            + sw.assignments(list(task.own_env), expand=True)
+        )
+
     def _pipekit_line(self, plan: EmitPlan, task: PlanTask) -> str:
         words = ["pipekit"]
         if plan.source != "pipeline.toml":
@@ -317,12 +345,17 @@ def _outside(pattern: str) -> bool:
 
 
 def _computed(
-    name: str, command: str, before: Sequence[tuple[str, sw.EnvValue]], root: str
+    name: str,
+    command: str,
+    before: Sequence[tuple[str, sw.EnvValue]],
+    root: str,
+    env_files: Sequence[tuple[str, bool]] = (),
 ) -> list[str]:
     """``NAME := $(shell COMMAND)`` for an [env] value computed by a command: once per make
     run, in the recipes' shell and the pipeline's folder (``root``, from the Makefile's),
-    seeing the [env] values before it; a failure stops make."""
+    seeing the pipeline's env files and the [env] values before it; a failure stops make."""
     prefix = f"cd {sw.quote(root)}; " if root != "." else ""
+    prefix += make_text(sw.dotenv(env_files))
     for k, v in before:
         if isinstance(v, tuple):  # already computed: make's value, single-quoted
             prefix += f"{k}='$(subst ','\\'',$({k}))'; export {k}; "

@@ -111,7 +111,22 @@ def _account(
         files = matching_files(pipeline.root, sources)
         count = f"{len(files)} file" + ("" if len(files) == 1 else "s")
         inv.out(f"sources: {', '.join(sources)} ({count})")
+    dotenvs = [*pipeline.env_files, *task.env_files]
+    if dotenvs:  # where its variables come from; never their values (they may be secrets)
+        inv.out("env files: " + ", ".join(_env_file(pipeline.root, p, o) for p, o in dotenvs))
+    absent = [p for p in task.optional if p not in sources]
+    if absent:
+        inv.out(f"optional sources absent (fine): {', '.join(absent)}")
     if outputs:
         inv.out(f"outputs: {', '.join(outputs)}")
     if not recipes.incremental(task):
         inv.out("it declares no sources or outputs, so it always runs")
+
+
+def _env_file(root: str, path: str, optional: bool) -> str:
+    import os.path
+
+    if not optional:
+        return path
+    there = os.path.lexists(os.path.join(root, path))
+    return path + (" (optional)" if there else " (optional, absent)")
