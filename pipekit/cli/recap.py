@@ -3,10 +3,11 @@
 A tool's last lines are often a count ("Found 212 errors.", "3 failed, 40 passed"); what
 the reader needs is where: ``file:line[:col]`` lines (ruff, mypy, flake8, pytest's
 ``path.py:12: AssertionError``), pytest's ``FAILED ...``/``E   ...`` lines, Python's
-``File "...", line N``. The recap keeps the first :data:`LOCATED` such lines, wherever
-they are, plus the last :data:`TAIL` non-blank lines, in output order, and says how many
-lines it leaves out between them. The test of each line is plain ``str`` work (no ``re``):
-it runs for every output line of every task.
+``File "...", line N``; for a rustc-style `` --> file:line:col`` (ruff, cargo), the
+message on the line above it too. The recap keeps the first :data:`LOCATED` such lines,
+wherever they are, and the last :data:`TAIL` non-blank lines, in output order, and says
+how many lines it leaves out between them. Each line is tested with plain ``str`` work
+(no ``re``): the test runs for every output line of every task.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ class Recap:
     """What the recap of one task's output keeps while the task runs. Blank lines are
     neither kept nor counted: a recap never showed them."""
 
-    __slots__ = ("count", "found", "tail")
+    __slots__ = ("count", "found", "located", "tail")
 
     def __init__(self) -> None:
         self.count = 0  # non-blank lines seen
-        self.found: list[tuple[int, str]] = []  # (index, line): the first LOCATED located
+        self.located = 0  # located lines kept
+        self.found: list[tuple[int, str]] = []  # (index, line): the located lines kept
         self.tail: list[tuple[int, str]] = []  # (index, line): the last non-blank lines
 
     def add(self, line: str) -> None:
@@ -51,7 +53,11 @@ class Recap:
         tail.append((index, line))
         if len(tail) > 2 * TAIL:
             del tail[:-TAIL]
-        if len(self.found) < LOCATED and located(line):
+        if self.located < LOCATED and located(line):
+            self.located += 1
+            if line.lstrip().startswith("--> ") and len(tail) > 1:
+                # rustc-style (ruff, cargo): the message is the line above the place
+                self.found.append(tail[-2])
             self.found.append((index, line))
 
     def lines(self) -> list[str]:
