@@ -349,6 +349,9 @@ class Runner:
             records,
             rerunning=self.rerunning,
             cache=self.facts,
+            first_run=self.state.first_run_reason(task.name)
+            if rec is None and self.state is not None
+            else "never ran",
         )
         if verdict.run:
             return verdict.reason
@@ -491,8 +494,9 @@ class Runner:
             if len(run.specs) > 1:  # say which command of the task failed
                 first = run.specs[run.index].text.split("\n", 1)[0]
                 message = f"{words} (command {run.index + 1} of {len(run.specs)}: {first})"
-        if self.state is not None:
-            self.state.forget(run.name)
+        if self.state is not None:  # noted for the words of its next run ("failed last run")
+            noted = status if self.specs.incremental(task) else None
+            self.state.forget(run.name, noted, code)
         run.proc = None
         self.failed = True
         if not self.opts.keep_going:
