@@ -108,7 +108,7 @@ class PlainConsole(Reporter):
     def _shown(self, name: str, line: str) -> str:
         """``line`` as this view shows it: without escape sequences unless tools' colours
         are shown, then with its colours only. The task's recap is told its plain text."""
-        if "\x1b" in line or "\r" in line or "\x9b" in line:  # cheap: no re for plain lines
+        if "\x1b" in line or "\r" in line:  # cheap: no re for plain lines
             from pipekit.cli import ansi
 
             text = ansi.plain(line)
@@ -120,7 +120,10 @@ class PlainConsole(Reporter):
             from pipekit.cli.recap import Recap
 
             recap = self._recaps[name] = Recap()
-        recap.add(text)
+        pending = recap.pending  # Recap.add, inlined: this runs for every line
+        pending.append(text)
+        if len(pending) >= 256:  # recap.BATCH
+            recap.sift()
         return shown
 
     def _settled(self, result: TaskResult) -> None:
