@@ -4,9 +4,9 @@ Plain mode (not a TTY, or ``--color never`` is irrelevant here: colour is separa
 whole lines only, each prefixed with its task's name, so parallel tasks never tear each
 other's lines; no ANSI codes unless colour is forced, the tasks' own removed too (see
 ``cli/colour.py``); a failed task's recap is ``cli/recap.py``'s. The live view (rich,
-imported only on
-a terminal) shows the running tasks with their elapsed time and a progress count, then a
-summary table. Both are :class:`~pipekit.run.reporter.Reporter` implementations.
+imported only on a terminal) shows the running tasks with their elapsed time and a
+progress count, then a summary table. Both are :class:`~pipekit.run.reporter.Reporter`
+implementations.
 """
 
 from __future__ import annotations
