@@ -34,7 +34,7 @@ __all__ = ["Output", "Project", "Result", "clean_environ", "pipekit_project"]
 #: PYTEST_ADDOPTS behaves as one run alone).
 _NOT_INHERITED = ("PIPEKIT_", "PYTEST_", "MAKE", "MFLAGS")
 #: Variables that would force colour on.
-_COLOUR_FORCING = ("FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS")
+_COLOUR_FORCING = ("FORCE_COLOR", "CLICOLOR_FORCE", "PY_COLORS", "MYPY_FORCE_COLOR")
 
 
 def clean_environ(

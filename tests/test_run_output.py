@@ -117,8 +117,10 @@ def test_a_failed_tasks_last_lines_are_repeated_in_the_summary(project: Project)
     )
     result = project.run("run", "noisy", "fine", "-k")
     assert result.exit_code == 1
-    assert result.stderr == "pipekit: task noisy failed: exited with status 4\n" + "".join(
-        f"pipekit:   | line {i}\n" for i in range(21, 31)
+    assert result.stderr == (
+        "pipekit: task noisy failed: exited with status 4\n"
+        "pipekit:   | … 20 lines left out …\n"
+        + "".join(f"pipekit:   | line {i}\n" for i in range(21, 31))
     )
     assert "[fine] fine\n" in result.stdout
     assert re.search(r"^pipekit: 1 ran, 1 failed \(\d+ms\)\n\Z", result.stdout, re.M)

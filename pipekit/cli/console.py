@@ -2,9 +2,11 @@
 
 Plain mode (not a TTY, or ``--color never`` is irrelevant here: colour is separate) writes
 whole lines only, each prefixed with its task's name, so parallel tasks never tear each
-other's lines; no ANSI codes unless colour is forced. The live view (rich, imported only on
-a terminal) shows the running tasks with their elapsed time and a progress count, then a
-summary table. Both are :class:`~pipekit.run.reporter.Reporter` implementations.
+other's lines; no ANSI codes unless colour is forced, the tasks' own removed too (see
+``cli/colour.py``); a failed task's recap is ``cli/recap.py``'s. The live view (rich,
+imported only on a terminal) shows the running tasks with their elapsed time and a
+progress count, then a summary table. Both are :class:`~pipekit.run.reporter.Reporter`
+implementations.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-
 if TYPE_CHECKING:
     from typing import Any, TextIO
 
+    from pipekit.cli.recap import Recap
     from pipekit.events import TaskResult
 
 _PALETTE = (36, 35, 33, 32, 34, 96, 95, 93, 92, 94)
@@ -71,14 +74,15 @@ def totals(results: list[TaskResult]) -> str:
     return ", ".join(parts) or "nothing to do"
 
 
-def failure_lines(result: TaskResult) -> list[str]:
-    """What a failure's summary says: the task, how it failed, its last lines."""
+def failure_lines(result: TaskResult, recap: Recap | None = None) -> list[str]:
+    """What a failure's summary says: the task, how it failed, and the lines of its output
+    that matter (``recap``: where it broke and its last lines; else its last lines)."""
     if result.status == events.FAILED:
         lines = [f"task {result.name} failed: {result.message}"]
     else:  # "timed out after 5s", "interrupted by Ctrl-C"
         lines = [f"task {result.name} {result.message}"]
-    tail = [ln for ln in result.tail if ln.strip()][-10:]
-    lines.extend(f"  | {ln}" for ln in tail)
+    kept = recap.lines() if recap is not None else [ln for ln in result.tail if ln.strip()][-10:]
+    lines.extend(f"  | {ln}" for ln in kept)
     return lines
 
 
@@ -86,13 +90,48 @@ class PlainConsole(Reporter):
     """Line-oriented output for CI logs and pipes."""
 
     def __init__(
-        self, out: TextIO, err: TextIO, *, color: bool, verbose_skips: bool = False
+        self,
+        out: TextIO,
+        err: TextIO,
+        *,
+        color: bool,
+        verbose_skips: bool = False,
+        tool_colour: bool | None = None,
     ) -> None:
         self.out = out
         self.err = err
         self.color = color
         self.verbose_skips = verbose_skips
+        # whether tasks' own colours are shown (default: as pipekit's; see cli/colour.py)
+        self.tool_colour = color if tool_colour is None else tool_colour
         self._prefixes: dict[str, str] = {}
+        self._recaps: dict[str, Recap] = {}  # running and failed tasks' recaps
+
+    def _shown(self, name: str, line: str) -> str:
+        """``line`` as this view shows it: without escape sequences unless tools' colours
+        are shown, then with its colours only. The task's recap is told its plain text."""
+        if "\x1b" in line or "\r" in line:  # cheap: no re for plain lines
+            from pipekit.cli import ansi
+
+            text = ansi.plain(line)
+            shown = ansi.colours_only(line) if self.tool_colour else text
+        else:
+            text = shown = line
+        recap = self._recaps.get(name)
+        if recap is None:
+            from pipekit.cli.recap import Recap
+
+            recap = self._recaps[name] = Recap()
+        pending = recap.pending  # Recap.add, inlined: this runs for every line
+        pending.append(text)
+        if len(pending) >= 256:  # recap.BATCH
+            recap.sift()
+        return shown
+
+    def _settled(self, result: TaskResult) -> None:
+        """A task ended: its recap is kept only for the summary of a failure."""
+        if result.status not in events.FINISHED_BAD:
+            self._recaps.pop(result.name, None)
 
     def _prefix(self, name: str) -> str:
         p = self._prefixes.get(name)
@@ -120,9 +159,10 @@ class PlainConsole(Reporter):
         )
 
     def task_output(self, name: str, line: str) -> None:
-        self.out.write(f"{self._prefix(name)}{line}\n")
+        self.out.write(f"{self._prefix(name)}{self._shown(name, line)}\n")
 
     def task_finished(self, result: TaskResult) -> None:
+        self._settled(result)
         status = result.status
         if status in events.FINISHED_BAD:
             text = f"FAILED: {result.message}" if status == events.FAILED else result.message
@@ -152,7 +192,7 @@ class PlainConsole(Reporter):
     def run_finished(self, results: list[TaskResult], elapsed: float, exit_code: int) -> None:
         bad = [r for r in results if r.status in events.FINISHED_BAD]
         for r in bad:
-            for line in failure_lines(r):
+            for line in failure_lines(r, self._recaps.get(r.name)):
                 self.err.write(f"pipekit: {line}\n")
         skipped = [r.name for r in results if r.status == events.NOT_RUN]
         if skipped:  # name them: "3 not run" alone leaves the reader guessing which
@@ -239,9 +279,11 @@ class LiveConsole(PlainConsole):
     def task_output(self, name: str, line: str) -> None:
         from rich.text import Text
 
-        self.rc.print(Text.assemble((f"[{name}] ", self._style(name)), Text.from_ansi(line)))
+        shown = Text.from_ansi(self._shown(name, line))
+        self.rc.print(Text.assemble((f"[{name}] ", self._style(name)), shown))
 
     def task_finished(self, result: TaskResult) -> None:
+        self._settled(result)
         self.done += 1
         self.running.pop(result.name, None)
         if result.status in events.FINISHED_BAD:
@@ -290,7 +332,7 @@ class LiveConsole(PlainConsole):
             self.rc.print(_summary_table(shown, hidden))
         for r in results:
             if r.status in events.FINISHED_BAD:
-                lines = failure_lines(r)
+                lines = failure_lines(r, self._recaps.get(r.name))
                 self.rc.print(Text(lines[0], style="bold red"))
                 for line in lines[1:]:
                     self.rc.print(Text(line, style="dim"))

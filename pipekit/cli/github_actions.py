@@ -63,8 +63,9 @@ class GithubConsole(PlainConsole):
         pipeline: Pipeline,
         problems: ProblemReader,
         summary_path: str | None,
+        tool_colour: bool = True,
     ) -> None:
-        super().__init__(out, err, color=False)
+        super().__init__(out, err, color=False, tool_colour=tool_colour)
         self.pipeline = pipeline
         self.read_problems = problems
         self.summary_path = summary_path
@@ -74,7 +75,7 @@ class GithubConsole(PlainConsole):
         self.buffers.setdefault(name, []).append("$ " + text.replace("\n", "\n  "))
 
     def task_output(self, name: str, line: str) -> None:
-        self.buffers.setdefault(name, []).append(line)
+        self.buffers.setdefault(name, []).append(self._shown(name, line))
 
     def task_finished(self, result: TaskResult) -> None:
         lines = self.buffers.pop(result.name, None)
@@ -89,7 +90,9 @@ class GithubConsole(PlainConsole):
         self.out.flush()
 
     def _annotations(self, result: TaskResult, lines: list[str]) -> list[str]:
-        output = [ln for ln in lines if not ln.startswith("$ ")]
+        from pipekit.cli.ansi import plain  # a step kind reads the text, never escapes
+
+        output = [plain(ln) for ln in lines if not ln.startswith("$ ")]
         try:
             found = list(self.read_problems(result.name, output))
         except Exception as exc:  # a step kind's parser must not cost the run its report

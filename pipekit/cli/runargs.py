@@ -81,7 +81,8 @@ GLOBAL_OPTIONS = (
     Option(("-v", "--verbose"), "show tracebacks for plugin errors"),
     Option(
         ("--color",),
-        "colour output (default auto; NO_COLOR / FORCE_COLOR are honoured)",
+        "colour output, pipekit's and its tasks' (default auto; NO_COLOR / FORCE_COLOR are"
+        " honoured)",
         choices=("auto", "always", "never"),
         default="auto",
     ),

@@ -24,6 +24,7 @@ from pipekit.errors import PipekitError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
 if TYPE_CHECKING:
+    from pipekit.fresh.failures import Note
     from pipekit.fresh.verdict import Record
 
 STATE_DIR = ".pipekit"
@@ -78,6 +79,8 @@ class State:
         self._dirty = False
         self.save_error: str | None = None  # why a record could not be saved
         self._said = False  # save_error is already among the warnings
+        self._notes: dict[str, Note] | None = None  # failures.py, read when first asked
+        self._noted: dict[str, Note | None] = {}  # this run's: a failure, or None: a success
 
     @property
     def save_failed(self) -> bool:
@@ -315,18 +318,42 @@ class State:
         """Remember that ``name`` succeeded with these inputs and outputs."""
         self.records[name] = record
         self._append(name, record)
+        self._noted[name] = None
 
-    def forget(self, name: str) -> None:
-        """``name`` failed or was interrupted: it must run next time."""
+    def forget(self, name: str, status: str | None = None, exit_code: int = 0) -> None:
+        """``name`` failed or was interrupted: it must run next time. With ``status``, how
+        it ended is noted too (never as a record: see failures.py)."""
         if name in self.records:
             del self.records[name]
             self._append(name, None)
+        if status is not None:
+            from pipekit.fresh.failures import note
+
+            self._noted[name] = note(status, exit_code)
+
+    def first_run_reason(self, name: str) -> str:
+        """Why ``name``, which has no record, runs: "never ran", or how its last run ended
+        ("failed last run (exit status 1, 3 min ago)")."""
+        found = self._noted.get(name)
+        if found is None and name not in self._noted:
+            if self._notes is None:
+                from pipekit.fresh.failures import load
+
+                self._notes = load(self.dir)
+            found = self._notes.get(name)
+        if found is None:
+            return "never ran"
+        from pipekit.fresh.failures import describe
+
+        return describe(found)
 
     def close(self) -> None:
         """Fold the journal into a new snapshot (atomically) and release the lock."""
         try:
             if self._dirty and self._lock_fd is not None:
                 self._write_snapshot()
+            if self._noted and self._lock_fd is not None:
+                self._write_notes()
         finally:
             if self._journal_fd is not None:
                 os.close(self._journal_fd)
@@ -334,6 +361,20 @@ class State:
             if self._lock_fd is not None:
                 os.close(self._lock_fd)  # releases the lock
                 self._lock_fd = None
+
+    def _write_notes(self) -> None:
+        """Save how this run's failed tasks ended (and forget those that succeeded since):
+        only words, so a note that cannot be saved is no warning."""
+        from pipekit.fresh import failures
+
+        failed = any(v is not None for v in self._noted.values())
+        if not failed and not os.path.lexists(os.path.join(self.dir, failures.FILE)):
+            return  # the usual run: successes, and no note to drop
+        try:
+            failures.save(self.dir, self._noted)
+        except OSError:
+            pass
+        self._noted = {}
 
     def _write_snapshot(self) -> None:
         from pipekit.atomic import write_atomic

@@ -210,15 +210,17 @@ def judge(
     rerunning: set[str] | frozenset[str] = frozenset(),
     every_reason: bool = False,
     cache: dict[str, Fact] | None = None,
+    first_run: str = "never ran",
 ) -> Verdict:
     """Decide whether a task is up to date against its ``record``.
 
     ``rerunning`` holds deps that will run in this (dry) run whose new outputs are unknown.
+    ``first_run`` is the reason given when there is no record ("failed last run ...").
     Interrupted by a signal (``files.stop_scanning``), it says "run": a run that stops
     starts nothing, and nothing is recorded.
     """
     if record is None:
-        return Verdict(True, ["never ran"], None)
+        return Verdict(True, [first_run], None)
     reasons: list[str] = []
     try:
         seen = _judge(

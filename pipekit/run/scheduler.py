@@ -45,17 +45,25 @@ FDS_PER_TASK = 3  # a running task's output pipe and pidfd, and the pipe's write
 
 
 class RunOptions:
-    """How to run: ``jobs`` at once, ``keep_going`` after a failure, ``dry_run``, ``force``."""
+    """How to run: ``jobs`` at once, ``keep_going`` after a failure, ``dry_run``, ``force``;
+    ``colour_env``: variables every command gets unless its env has them (never hashed)."""
 
-    __slots__ = ("dry_run", "force", "jobs", "keep_going")
+    __slots__ = ("colour_env", "dry_run", "force", "jobs", "keep_going")
 
     def __init__(
-        self, *, jobs: int, keep_going: bool = False, dry_run: bool = False, force: bool = False
+        self,
+        *,
+        jobs: int,
+        keep_going: bool = False,
+        dry_run: bool = False,
+        force: bool = False,
+        colour_env: dict[str, str] | None = None,
     ) -> None:
         self.jobs = max(1, jobs)
         self.keep_going = keep_going
         self.dry_run = dry_run
         self.force = force
+        self.colour_env = colour_env
 
 
 class Stopped(Exception):
@@ -126,6 +134,7 @@ class Runner:
         self.steps = steps
         self.plugins = plugins if plugins is not None and plugins.observes_tasks else None
         self.specs = TaskSpecs(pipeline, steps, state, force=options.force, dry_run=options.dry_run)
+        self.specs.colour_env = options.colour_env
         self.results: dict[str, events.TaskResult] = {}
         self.facts: dict[str, Fact] = {}  # file facts seen this run, shared between tasks
         self.fresh: set[str] = set()  # up to date by stat facts alone
@@ -340,6 +349,9 @@ class Runner:
             records,
             rerunning=self.rerunning,
             cache=self.facts,
+            first_run=self.state.first_run_reason(task.name)
+            if rec is None and self.state is not None
+            else "never ran",
         )
         if verdict.run:
             return verdict.reason
@@ -482,8 +494,9 @@ class Runner:
             if len(run.specs) > 1:  # say which command of the task failed
                 first = run.specs[run.index].text.split("\n", 1)[0]
                 message = f"{words} (command {run.index + 1} of {len(run.specs)}: {first})"
-        if self.state is not None:
-            self.state.forget(run.name)
+        if self.state is not None:  # noted for the words of its next run ("failed last run")
+            noted = status if self.specs.incremental(task) else None
+            self.state.forget(run.name, noted, code)
         run.proc = None
         self.failed = True
         if not self.opts.keep_going:

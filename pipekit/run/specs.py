@@ -68,6 +68,9 @@ class TaskSpecs:
         self.dry_run = dry_run
         self._base_env: dict[str, str] | None = None
         self._file_names: dict[str | None, list[str]] = {}  # names set by env_file, per task
+        # Added to a command's env where the task's env lacks them, after the fingerprint
+        # is taken from the declared env: a terminal's run and a piped one share records.
+        self.colour_env: dict[str, str] | None = None
         self._task_env: dict[str, dict[str, str]] = {}
         self._global_declared: tuple[tuple[str, str], ...] | None = None
         self._fingerprints: dict[str, Fingerprint] = {}
@@ -145,6 +148,8 @@ class TaskSpecs:
 
     def specs(self, task: Task) -> list[Spec]:
         env = self.task_env(task)
+        if self.colour_env and not env.get("NO_COLOR"):
+            env = {**self.colour_env, **env}
         cwd = os.path.join(self.root, task.cwd) if task.cwd else None
         bash = SHELL  # argv[0] as make passes it, so bash's messages read "bash: line 1: ..."
         step = self.steps.get(task.name)

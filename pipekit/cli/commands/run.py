@@ -57,6 +57,7 @@ def run_cache(
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     import time
 
+    from pipekit.cli.colour import task_colour_env
     from pipekit.graph import check_names, closure
     from pipekit.run.scheduler import Runner, RunOptions
 
@@ -77,6 +78,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         keep_going=args.keep_going,
         dry_run=args.dry_run,
         force=args.force,
+        colour_env=task_colour_env(inv.color),
     )
     records = state if incremental else None
     runner = Runner(pipeline, order, options, reporter, state=records, steps=steps, plugins=plugins)
@@ -104,6 +106,7 @@ def _console(inv: Invocation, pipeline: Pipeline) -> PlainConsole:
     """The live view on a terminal, plain lines elsewhere, GitHub's groups and annotations
     inside a GitHub Actions job (GITHUB_ACTIONS=true, and never otherwise)."""
     if os.environ.get("GITHUB_ACTIONS") == "true":
+        from pipekit.cli.colour import keep_tool_colour
         from pipekit.cli.github_actions import GithubConsole, problem_reader
 
         return GithubConsole(
@@ -112,6 +115,7 @@ def _console(inv: Invocation, pipeline: Pipeline) -> PlainConsole:
             pipeline=pipeline,
             problems=problem_reader(inv, pipeline),
             summary_path=os.environ.get("GITHUB_STEP_SUMMARY"),
+            tool_colour=keep_tool_colour(inv.color_choice, inv.color),
         )
     from pipekit.cli.console import make_console
 
