@@ -131,7 +131,7 @@ class Pipeline:
     claims a table validates it.
     """
 
-    __slots__ = ("default", "env", "name", "path", "plugins", "tables", "tasks")
+    __slots__ = ("default", "env", "files", "name", "origins", "path", "plugins", "tables", "tasks")
 
     def __init__(
         self,
@@ -143,6 +143,8 @@ class Pipeline:
         env: tuple[tuple[str, str | tuple[str, str]], ...],
         tasks: dict[str, Task],
         tables: dict[str, object] | None = None,
+        origins: dict[str, tuple[str, str]] | None = None,
+        files: tuple[tuple[str, bytes], ...] = (),
     ) -> None:
         self.path = path  # absolute path of pipeline.toml
         self.name = name
@@ -151,6 +153,10 @@ class Pipeline:
         self.env = env
         self.tasks = tasks
         self.tables: dict[str, object] = tables or {}
+        #: a task of an included file -> (that file's absolute path, the task's name there)
+        self.origins: dict[str, tuple[str, str]] = origins or {}
+        #: the included files read, each with the digest of the bytes read (for the cache)
+        self.files = files
 
     @property
     def root(self) -> str:
@@ -173,11 +179,13 @@ class Pipeline:
             self.env,
             tuple(t.to_tuple() for t in self.tasks.values()),
             self.tables,
+            self.origins,
+            self.files,
         )
 
     @classmethod
     def from_tuple(cls, t: tuple[object, ...]) -> Pipeline:
-        path, name, default, plugins, env, tasks, tables = t
+        path, name, default, plugins, env, tasks, tables, origins, files = t
         from_tuple = Task.from_tuple
         task_map = {}
         for raw in tasks:  # type: ignore[attr-defined]
@@ -191,4 +199,6 @@ class Pipeline:
             env=env,  # type: ignore[arg-type]
             tasks=task_map,
             tables=tables,  # type: ignore[arg-type]
+            origins=origins,  # type: ignore[arg-type]
+            files=files,  # type: ignore[arg-type]
         )

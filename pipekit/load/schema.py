@@ -58,6 +58,21 @@ PIPELINE_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
         "The task(s) `pipekit run` runs when none is named; default: the first task.",
     ),
     "plugins": (_one_or_list(_STRING), "Local plugin files (Python modules), relative paths."),
+    "include": (
+        {
+            "anyOf": [
+                _one_or_list(_NOT_BLANK),
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": TASK_NAME_PATTERN},
+                    "additionalProperties": _NOT_BLANK,
+                },
+            ]
+        },
+        "Other pipeline.toml files (or their folders) whose tasks join this one, named "
+        "NAMESPACE:TASK; the namespace is the folder's name, or the key of the table form "
+        '{ ml = "ml/pipeline.toml" } (docs/pipeline-toml.md, Includes).',
+    ),
 }
 
 TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
