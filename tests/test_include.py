@@ -293,6 +293,24 @@ ERRORS = [
         '  hint: see https://toml.io for the syntax; strings need quotes, e.g. run = "make"\n',
     ),
     (
+        "plugin-missing-inside",
+        {
+            "pipeline.toml": '[pipeline]\ninclude = ["ml"]\n',
+            "ml/pipeline.toml": '[pipeline]\nplugins = ["nope.py"]\n[tasks.x]\nrun = "true"\n',
+        },
+        "ml/pipeline.toml:2:1: plugin file 'nope.py' does not exist\n"
+        "  hint: paths in [pipeline].plugins are relative to the file that names them\n",
+    ),
+    (
+        "with-option-inside",
+        {
+            "pipeline.toml": '[pipeline]\ninclude = ["ml"]\n',
+            "ml/pipeline.toml": '[tasks.lint]\nuses = "lint"\nwith = { tol = "ruff" }\n',
+        },
+        "ml/pipeline.toml:3:10: task 'ml:lint': unknown option 'tol' for step kind 'lint'\n"
+        "  hint: did you mean 'tool'?\n",
+    ),
+    (
         "unknown-dep-across",
         {
             "pipeline.toml": '[pipeline]\ninclude = ["ml", "web"]\n',
@@ -355,7 +373,7 @@ def test_bad_includes_are_reported_at_the_right_file(
     project: Project, files: dict[str, str], expected: str
 ) -> None:
     project.write(files)
-    for command in (("check",), ("run",), ("list",)):
+    for command in (("check",), ("run",)):
         result = project.run(*command)
         assert result.exit_code == 2, result
         assert result.stderr == expected

@@ -13,8 +13,7 @@ import os
 import posixpath
 
 from pipekit.digest import digest
-from pipekit.load.config import FILENAME, read_bytes
-from pipekit.load.validate import TASK_AND_CORE, TASK_NAME, _Validator, read_document
+from pipekit.load.validate import TASK_AND_CORE, TASK_NAME, read_document
 from pipekit.model import Pipeline, Task
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time
@@ -22,7 +21,9 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from pipekit.errors import ConfigError
+    from pipekit.load.validate import _Validator
 
+FILENAME = "pipeline.toml"  # what a folder named in 'include' holds (config.FILENAME)
 EXAMPLE = 'include = ["ml/pipeline.toml"], or include = { ml = "ml/pipeline.toml" }'
 
 
@@ -120,6 +121,7 @@ def _read_part(
     part.name, part.plugins = v.settings(settings)
     if namespace:
         _only_core_tables(v)
+        _check_plugins(part)
     part.env = v.env_table(("env",), v.doc.get("env", {}), None)
     entries = _entries(v, settings.get("include", []))
     part.tasks = v.tasks(v.doc.get("tasks"), required=not entries)
@@ -129,12 +131,21 @@ def _read_part(
         _check_namespace(part, ns, rel, keys, seen)
         _check_once(part, path, rel, keys, once)
         once[os.path.realpath(path)] = part.full(ns)
-        child_data = read_bytes(path)
+        child_data = _read(v, keys, rel, path)
         child_v = read_document(path, child_data)
         child = _read_part(child_v, part.full(ns), child_folder, child_data, (*chain, path), once)
         child.inherited = (*part.inherited, *part.env) if part.namespace else ()
         part.children.append(child)
     return part
+
+
+def _read(v: _Validator, keys: tuple[str, ...], rel: str, path: str) -> bytes:
+    """The bytes of an included file (config.read_bytes would import this module's caller)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise v.error(keys, f"include '{rel}': cannot read: {exc.strerror}") from None
 
 
 def _entries(v: _Validator, raw: object) -> list[tuple[str | None, str, tuple[str, ...]]]:
@@ -253,6 +264,18 @@ def _check_namespace(
             hint=f"choose another namespace with the table form: {table_form}",
         )
     seen[ns] = rel
+
+
+def _check_plugins(part: Part) -> None:
+    """An included file's plugin files exist (said here, at its line: the plugin loader only
+    knows the root's file)."""
+    for plugin in part.plugins:
+        if not os.path.isfile(os.path.join(os.path.dirname(part.v.path), plugin)):
+            raise part.v.error(
+                ("pipeline", "plugins"),
+                f"plugin file '{plugin}' does not exist",
+                hint="paths in [pipeline].plugins are relative to the file that names them",
+            )
 
 
 def _only_core_tables(v: _Validator) -> None:

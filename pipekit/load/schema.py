@@ -164,7 +164,10 @@ def core_schema(
         "description": "pipekit's pipeline: tasks, their deps, sources and outputs.",
         "type": "object",
         "properties": properties,
-        "required": ["tasks"],
+        "anyOf": [  # tasks of its own, or a root that only includes (docs: Includes)
+            {"required": ["tasks"]},
+            {"required": ["pipeline"], "properties": {"pipeline": {"required": ["include"]}}},
+        ],
         "additionalProperties": False,
         "definitions": definitions,
     }

@@ -32,13 +32,7 @@ ENV_NAME = re.compile(ENV_NAME_PATTERN)
 
 def parse(path: str, data: bytes) -> Pipeline:
     """Validate pipeline.toml's bytes; raise ConfigError for the first problem found."""
-    validator = read_document(path, data)
-    settings = validator.doc.get("pipeline")
-    if isinstance(settings, dict) and "include" in settings:
-        from pipekit.load.include import join
-
-        return join(validator, data)
-    return validator.pipeline()
+    return read_document(path, data).pipeline()
 
 
 def read_document(path: str, data: bytes) -> _Validator:
@@ -291,6 +285,12 @@ class _Validator:
                 task=task,
                 hint="commands, paths and environment values cannot contain NUL: remove it",
             )
+
+    @property
+    def includes(self) -> bool:
+        """True when [pipeline] has ``include``: the file is the root of a tree (include.py)."""
+        settings = self.doc.get("pipeline")
+        return isinstance(settings, dict) and "include" in settings
 
     # -- the whole document ---------------------------------------------------------------
     def pipeline(self) -> Pipeline:
