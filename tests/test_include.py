@@ -5,6 +5,7 @@ every mistake is reported at the file and line that make it."""
 from __future__ import annotations
 
 import pytest
+from helpers_emit import task_output
 
 from pipekit.testing import Project
 
@@ -64,22 +65,13 @@ def tree(project: Project) -> Project:
     )
 
 
-def lines_of(stdout: str, task: str) -> list[str]:
-    prefix = f"[{task}] "
-    return [
-        line[len(prefix) :]
-        for line in stdout.splitlines()
-        if line.startswith(prefix) and not line.startswith(prefix + "$ ")
-    ]
-
-
 def test_included_tasks_run_in_their_own_folder_with_their_files_env(tree: Project) -> None:
     result = tree.run("run", "all").assert_ok()
     root = tree.path
-    assert lines_of(result.stdout, "lint") == [f"lint in {root}"]
-    assert lines_of(result.stdout, "ml:data:fetch") == [f"fetch in {root}/ml/data for ml"]
-    assert lines_of(result.stdout, "ml:train") == [f"train in {root}/ml with from-root"]
-    assert lines_of(result.stdout, "web:build") == [f"build in {root}/web by web-task"]
+    assert task_output(result.stdout, "lint") == [f"lint in {root}"]
+    assert task_output(result.stdout, "ml:data:fetch") == [f"fetch in {root}/ml/data for ml"]
+    assert task_output(result.stdout, "ml:train") == [f"train in {root}/ml with from-root"]
+    assert task_output(result.stdout, "web:build") == [f"build in {root}/web by web-task"]
     assert tree.read("ml/model.bin") == "trained by ml\n"  # outputs: relative to ml/
     assert (root / ".pipekit").is_dir()  # one state, the root's
     assert not (root / "ml" / ".pipekit").exists()
@@ -95,10 +87,10 @@ def test_sources_and_outputs_of_an_included_file_are_relative_to_it(tree: Projec
 
 def test_a_namespace_runs_its_files_default(tree: Project) -> None:
     result = tree.run("run", "ml").assert_ok()
-    assert lines_of(result.stdout, "ml:train")
+    assert task_output(result.stdout, "ml:train")
     assert "[web:build]" not in result.stdout
     nested = tree.run("run", "ml:data").assert_ok()
-    assert lines_of(nested.stdout, "ml:data:fetch") and "[ml:train]" not in nested.stdout
+    assert task_output(nested.stdout, "ml:data:fetch") and "[ml:train]" not in nested.stdout
 
 
 def test_list_shows_the_tree_grouped_by_file(tree: Project) -> None:
@@ -142,7 +134,7 @@ def test_editing_an_included_file_is_seen_by_the_next_run(tree: Project) -> None
     tree.run("run", "web:build").assert_ok()  # served from the cache
     tree.write("web/pipeline.toml", WEB.replace("echo build", "echo BUILT"))
     result = tree.run("run", "web:build").assert_ok()
-    assert lines_of(result.stdout, "web:build") == [f"BUILT in {tree.path}/web by web-task"]
+    assert task_output(result.stdout, "web:build") == [f"BUILT in {tree.path}/web by web-task"]
     tree.write("ml/data/pipeline.toml", DATA.replace("fetch", "get"))  # two levels down
     tree.run("run", "ml:train").assert_error(
         "ml/pipeline.toml:9:1: task 'ml:train' depends on unknown task 'data:fetch' "
@@ -159,7 +151,7 @@ def test_the_table_form_chooses_the_namespace(project: Project) -> None:
         }
     )
     result = project.run("run", "top").assert_ok()
-    assert lines_of(result.stdout, "learn:fit") == [f"fit in {project.path}/ml"]
+    assert task_output(result.stdout, "learn:fit") == [f"fit in {project.path}/ml"]
 
 
 def test_a_root_of_includes_only_runs_the_first_includes_default(project: Project) -> None:
@@ -171,7 +163,7 @@ def test_a_root_of_includes_only_runs_the_first_includes_default(project: Projec
         }
     )
     result = project.run("run").assert_ok()
-    assert lines_of(result.stdout, "a:x") == ["x"] and "[b:y]" not in result.stdout
+    assert task_output(result.stdout, "a:x") == ["x"] and "[b:y]" not in result.stdout
 
 
 def test_an_included_files_plugins_and_computed_env_are_relative_to_it(
@@ -188,7 +180,7 @@ def test_an_included_files_plugins_and_computed_env_are_relative_to_it(
         }
     )
     result = project.run("run", "ml:show").assert_ok()
-    assert lines_of(result.stdout, "ml:show") == ["version 1.2.3"]
+    assert task_output(result.stdout, "ml:show") == ["version 1.2.3"]
     project.run("plugins").assert_ok().stdout.fnmatch_lines(["*steps*"])
 
 
