@@ -114,6 +114,20 @@ def test_list_shows_the_tree_grouped_by_file(tree: Project) -> None:
     ]
 
 
+def test_a_private_task_of_an_included_file_is_hidden_from_list(project: Project) -> None:
+    project.write(
+        {
+            "pipeline.toml": '[pipeline]\ninclude = ["ml"]\n',
+            "ml/pipeline.toml": '[tasks._prep]\nrun = "echo prep"\n'
+            '[tasks.train]\ndeps = ["_prep"]\nrun = "echo train"\n',
+        }
+    )
+    listed = project.run("list").assert_ok().stdout
+    assert "ml:train" in listed and "_prep" not in listed
+    assert "ml:_prep" in project.run("list", "--all").assert_ok().stdout
+    assert task_output(project.run("run", "ml:train").assert_ok().stdout, "ml:_prep") == ["prep"]
+
+
 def test_graph_explain_and_dry_run_take_full_names(tree: Project) -> None:
     graph = tree.run("graph", "ml:train").assert_ok()
     assert graph.stdout.splitlines() == ["ml:train", "├── ml:data:fetch", "└── lint"]

@@ -24,8 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def is_private(name: str) -> bool:
-    """True for a task hidden from ``list`` (its name starts with ``_``)."""
-    return name.startswith("_")
+    """True for a task hidden from ``list`` (its name, or its name in the included file
+    that declares it, ``ml:_prepare``, starts with ``_``)."""
+    return name.rpartition(":")[2].startswith("_")
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
