@@ -118,8 +118,8 @@ def test_a_private_task_of_an_included_file_is_hidden_from_list(project: Project
     project.write(
         {
             "pipeline.toml": '[pipeline]\ninclude = ["ml"]\n',
-            "ml/pipeline.toml": '[tasks._prep]\nrun = "echo prep"\n'
-            '[tasks.train]\ndeps = ["_prep"]\nrun = "echo train"\n',
+            "ml/pipeline.toml": '[tasks.train]\ndeps = ["_prep"]\nrun = "echo train"\n'
+            '[tasks._prep]\nrun = "echo prep"\n',
         }
     )
     listed = project.run("list").assert_ok().stdout
