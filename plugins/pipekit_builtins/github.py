@@ -509,7 +509,8 @@ class Workflow:
                     "name": escape_expressions(f"Upload the outputs of {name}"),
                     "uses": _uses("actions/upload-artifact"),
                     "with": {
-                        "name": f"{name}-outputs{suffix}",
+                        # an artifact name cannot hold ':' (ml:train, of an include)
+                        "name": f"{name.replace(':', '_')}-outputs{suffix}",
                         "path": escape_expressions("\n".join(paths)),
                         "if-no-files-found": "error",
                         "retention-days": self.opts.artifact_retention_days,
