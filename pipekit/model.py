@@ -144,7 +144,18 @@ class Pipeline:
     claims a table validates it.
     """
 
-    __slots__ = ("default", "env", "env_files", "name", "path", "plugins", "tables", "tasks")
+    __slots__ = (
+        "default",
+        "env",
+        "env_files",
+        "files",
+        "name",
+        "origins",
+        "path",
+        "plugins",
+        "tables",
+        "tasks",
+    )
 
     def __init__(
         self,
@@ -157,6 +168,8 @@ class Pipeline:
         tasks: dict[str, Task],
         tables: dict[str, object] | None = None,
         env_files: tuple[tuple[str, bool], ...] = (),
+        origins: dict[str, tuple[str, str]] | None = None,
+        files: tuple[tuple[str, bytes], ...] = (),
     ) -> None:
         self.path = path  # absolute path of pipeline.toml
         self.name = name
@@ -167,6 +180,10 @@ class Pipeline:
         self.tables: dict[str, object] = tables or {}
         #: [pipeline] env_file: dotenv files loaded before [env], as (path, optional)
         self.env_files = env_files
+        #: a task of an included file -> (that file's absolute path, the task's name there)
+        self.origins: dict[str, tuple[str, str]] = origins or {}
+        #: the included files read, each with the digest of the bytes read (for the cache)
+        self.files = files
 
     @property
     def root(self) -> str:
@@ -190,11 +207,13 @@ class Pipeline:
             tuple(t.to_tuple() for t in self.tasks.values()),
             self.tables,
             self.env_files,
+            self.origins,
+            self.files,
         )
 
     @classmethod
     def from_tuple(cls, t: tuple[object, ...]) -> Pipeline:
-        path, name, default, plugins, env, tasks, tables, env_files = t
+        path, name, default, plugins, env, tasks, tables, env_files, origins, files = t
         from_tuple = Task.from_tuple
         task_map = {}
         for raw in tasks:  # type: ignore[attr-defined]
@@ -209,4 +228,6 @@ class Pipeline:
             tasks=task_map,
             tables=tables,  # type: ignore[arg-type]
             env_files=env_files,  # type: ignore[arg-type]
+            origins=origins,  # type: ignore[arg-type]
+            files=files,  # type: ignore[arg-type]
         )

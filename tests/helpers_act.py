@@ -29,7 +29,7 @@ _JOB_END = re.compile(r"^🏁  Job (?P<result>succeeded|failed)$")
 #: steps the emitter adds around a task's own (setup, artifacts, installing pipekit)
 _PLUMBING = re.compile(
     r"^(Check out the repository|Set up Python|Download the outputs of .*|Unpack the outputs"
-    r"|Pack the outputs for the jobs that need them|Upload the outputs|Install pipekit"
+    r"|Pack the outputs for the jobs that need them|Upload the outputs( of .*)?|Install pipekit"
     r"|.+: fingerprint|.+: restore its outputs from the cache|.+: save its outputs in the cache)$"
 )
 

@@ -125,7 +125,7 @@ CASES = [
         "unknown-pipeline-key-far",
         '[pipeline]\njobs = 4\n[tasks.a]\nrun = "x"\n',
         "pipeline.toml:2:1: unknown key 'jobs' in [pipeline]\n"
-        "  hint: known keys: name, default, plugins, env_file\n",
+        "  hint: known keys: name, default, plugins, env_file, include\n",
     ),
     (
         "unknown-task-key-near",

@@ -114,7 +114,7 @@ def copy_example(name: str, dest: Path) -> Path:
 def test_every_example_with_a_pipeline_is_run_here() -> None:
     """A new example must get its run below (examples/plugin-package has no pipeline)."""
     have = {p.parent.name for p in EXAMPLES.glob("*/pipeline.toml")}
-    assert have == {"hello", "service"}
+    assert have == {"hello", "service", "monorepo"}
 
 
 def test_hello_runs_green_and_a_broken_copy_is_red_where_it_broke(tmp_path: Path) -> None:
@@ -134,6 +134,22 @@ def test_hello_runs_green_and_a_broken_copy_is_red_where_it_broke(tmp_path: Path
     run = act(workflow, broken)
     assert run.returncode == 1, run.tail()
     assert run.results == {"lint": "failed", "test": "failed", "format": "succeeded"}
+
+
+def test_monorepo_runs_green_with_a_job_per_included_task(tmp_path: Path, wheels: Path) -> None:
+    """examples/monorepo: the tasks of included files run as jobs ml_prepare, ml_train,
+    web_site, in their files' folders, outputs passed between jobs (issue 15)."""
+    monorepo = copy_example("monorepo", tmp_path)
+    workflow = emitted(monorepo)
+    run = act(workflow, monorepo, EXTRA_FIND_LINKS=str(wheels))
+    assert run.returncode == 0, run.tail()
+    assert run.results == {
+        "check": "succeeded",
+        "ml:prepare": "succeeded",
+        "ml:train": "succeeded",
+        "web:site": "succeeded",
+    }
+    assert_ran_like_pipekit(monorepo, workflow, run)
 
 
 @pytest.mark.docker

@@ -14,7 +14,7 @@ from pipekit._version import __version__
 from pipekit.digest import digest
 from pipekit.model import Pipeline
 
-_FORMAT = 3  # 3: tasks no longer carry fingerprints
+_FORMAT = 5  # 5: pipelines carry their env files and included files
 
 
 def cache_dir() -> str:
@@ -36,7 +36,7 @@ def _code_key() -> str:
     serve a pipeline validated by older code."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     stamps = [__version__]
-    for name in ("load/validate.py", "model.py", "load/cache.py"):
+    for name in ("load/validate.py", "load/include.py", "model.py", "load/cache.py"):
         try:
             stamps.append(str(os.stat(os.path.join(here, name)).st_mtime_ns))
         except OSError:
@@ -52,9 +52,23 @@ def get(path: str, data: bytes) -> Pipeline | None:
             fmt, version, key, body = marshal.loads(f.read())
         if fmt != _FORMAT or version != _code_key() or key != digest(data):
             return None
-        return Pipeline.from_tuple(body)
+        pipeline = Pipeline.from_tuple(body)
+        return pipeline if _same_files(pipeline.files) else None
     except Exception:  # missing, truncated, foreign: parse again
         return None
+
+
+def _same_files(files: tuple[tuple[str, bytes], ...]) -> bool:
+    """True when every included file still holds the bytes the pipeline was validated from
+    (a missing or unreadable one means parsing again, which reports it)."""
+    for path, seen in files:
+        try:
+            with open(path, "rb") as f:
+                if digest(f.read()) != seen:
+                    return False
+        except OSError:
+            return False
+    return True
 
 
 def put(path: str, data: bytes, pipeline: Pipeline) -> None:

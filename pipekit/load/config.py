@@ -68,8 +68,14 @@ def load(path: str) -> Pipeline:
     cached = pipecache.get(path, data)
     if cached is not None:
         return cached
-    from pipekit.load.validate import parse
+    from pipekit.load.validate import read_document
 
-    pipeline = parse(path, data)
+    document = read_document(path, data)
+    if document.includes:  # other files join it: each one is read and keyed in the cache
+        from pipekit.load.include import join
+
+        pipeline = join(document, data)
+    else:
+        pipeline = document.pipeline()
     pipecache.put(path, data, pipeline)
     return pipeline

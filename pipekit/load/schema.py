@@ -82,6 +82,21 @@ PIPELINE_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
     ),
     "plugins": (_one_or_list(_STRING), "Local plugin files (Python modules), relative paths."),
     "env_file": (_ENV_FILE[0], _ENV_FILE[1] + ", before [env] (docs/pipeline-toml.md)."),
+    "include": (
+        {
+            "anyOf": [
+                _one_or_list(_NOT_BLANK),
+                {
+                    "type": "object",
+                    "propertyNames": {"pattern": TASK_NAME_PATTERN},
+                    "additionalProperties": _NOT_BLANK,
+                },
+            ]
+        },
+        "Other pipeline.toml files (or their folders) whose tasks join this one, named "
+        "NAMESPACE:TASK; the namespace is the folder's name, or the key of the table form "
+        '{ ml = "ml/pipeline.toml" } (docs/pipeline-toml.md, Includes).',
+    ),
 }
 
 TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
@@ -174,7 +189,10 @@ def core_schema(
         "description": "pipekit's pipeline: tasks, their deps, sources and outputs.",
         "type": "object",
         "properties": properties,
-        "required": ["tasks"],
+        "anyOf": [  # tasks of its own, or a root that only includes (docs: Includes)
+            {"required": ["tasks"]},
+            {"required": ["pipeline"], "properties": {"pipeline": {"required": ["include"]}}},
+        ],
         "additionalProperties": False,
         "definitions": definitions,
     }

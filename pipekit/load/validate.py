@@ -32,6 +32,12 @@ ENV_NAME = re.compile(ENV_NAME_PATTERN)
 
 def parse(path: str, data: bytes) -> Pipeline:
     """Validate pipeline.toml's bytes; raise ConfigError for the first problem found."""
+    return read_document(path, data).pipeline()
+
+
+def read_document(path: str, data: bytes) -> _Validator:
+    """A validator over the TOML document in ``data`` (read from ``path``), or the
+    ConfigError saying why it is not one."""
     import tomllib
 
     shown = display_path(path)
@@ -52,7 +58,7 @@ def parse(path: str, data: bytes) -> Pipeline:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise _syntax_error(str(exc), shown, text) from None
-    return _Validator(path, shown, text, doc).pipeline()
+    return _Validator(path, shown, text, doc)
 
 
 def _syntax_error(msg: str, shown: str, text: str) -> ConfigError:
@@ -127,6 +133,9 @@ class _Validator:
         self.text = text
         self.doc = doc
         self._locator: Any = None
+        #: in a tree of included files: full task name -> (the validator of its file, its
+        #: name there), so an error about any task is placed in the right file
+        self.redirect: dict[str, tuple[_Validator, str]] = {}
 
     # -- errors ---------------------------------------------------------------------------
     def error(
@@ -137,6 +146,10 @@ class _Validator:
         task: str | None = None,
         hint: str | None = None,
     ) -> ConfigError:
+        if len(keys) > 1 and keys[0] == "tasks" and keys[1] in self.redirect:
+            other, local = self.redirect[keys[1]]
+            if other is not self:
+                return other.error(("tasks", local, *keys[2:]), message, task=task, hint=hint)
         if self._locator is None:
             from pipekit.load.locate import Locator
 
@@ -273,6 +286,12 @@ class _Validator:
                 hint="commands, paths and environment values cannot contain NUL: remove it",
             )
 
+    @property
+    def includes(self) -> bool:
+        """True when [pipeline] has ``include``: the file is the root of a tree (include.py)."""
+        settings = self.doc.get("pipeline")
+        return isinstance(settings, dict) and "include" in settings
+
     # -- the whole document ---------------------------------------------------------------
     def pipeline(self) -> Pipeline:
         """The validated Pipeline, or the first ConfigError."""
@@ -314,9 +333,11 @@ class _Validator:
         self.no_nul(("pipeline", "plugins"), plugins, None)
         return name, plugins
 
-    def tasks(self, raw_tasks: object) -> dict[str, Task]:
+    def tasks(self, raw_tasks: object, *, required: bool = True) -> dict[str, Task]:
         if raw_tasks is None:
             self.check_misspelt_tasks()
+        if not required and raw_tasks is None:
+            return {}
         if raw_tasks is None or raw_tasks == {}:
             raise self.error(
                 ("tasks",),
@@ -360,7 +381,7 @@ class _Validator:
         cycle = find_cycle({name: t.deps for name, t in tasks.items()})
         if cycle:
             err = self.error(("tasks", cycle[0], "deps"), "")
-            exc = CycleError(cycle, file=self.shown, line=err.line)
+            exc = CycleError(cycle, file=err.file, line=err.line)  # err.file: maybe included
             exc.col = err.col
             if len(cycle) == 2:  # [a, a]: "a -> a" reads like a puzzle
                 exc.message = f"task '{cycle[0]}' depends on itself"
@@ -399,11 +420,15 @@ class _Validator:
                 first = owner.setdefault(key, task.name)
                 if first == task.name:
                     continue
-                line = self.error(("tasks", first, "outputs"), "").line
+                there = self.error(("tasks", first, "outputs"), "")
+                err = self.error(("tasks", task.name, "outputs"), "")
+                place = f"line {there.line}"
+                if there.file != err.file:  # the tasks of two files of an include tree
+                    place = f"{there.file}:{there.line}"
                 raise self.error(
                     ("tasks", task.name, "outputs"),
                     f"task '{task.name}' declares the output '{pattern}', which task '{first}'"
-                    f" (line {line}) declares too",
+                    f" ({place}) declares too",
                     task=task.name,
                     hint="a file is made by one task: remove it from the outputs of one of them",
                 )

@@ -13,7 +13,12 @@ if TYPE_CHECKING:
 def config_error(
     pipeline: Pipeline, keys: tuple[str, ...], message: str, *, task: str | None, hint: str | None
 ) -> ConfigError:
-    """A ConfigError positioned at ``keys`` in pipeline.toml (reads the file: error path only)."""
+    """A ConfigError positioned at ``keys`` in pipeline.toml, or in the included file that
+    declares the task ``keys`` name (reads the file: error path only)."""
     from pipekit.load.locate import locate_error
 
-    return locate_error(pipeline.path, keys, message, task=task, hint=hint)
+    path = pipeline.path
+    origin = pipeline.origins.get(keys[1]) if keys[:1] == ("tasks",) and len(keys) > 1 else None
+    if origin is not None:  # a task of an included file: its file, its name there
+        path, keys = origin[0], ("tasks", origin[1], *keys[2:])
+    return locate_error(path, keys, message, task=task, hint=hint)

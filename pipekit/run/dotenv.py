@@ -67,8 +67,8 @@ def load_files(
             raise _missing(pipeline, path, task) from None
         except (OSError, UnicodeDecodeError) as exc:
             why = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-            message = f"env_file '{path}' cannot be read: {why}"
-            raise _located(pipeline, task, message, None) from None
+            message = f"env_file {{!r}} cannot be read: {why}"
+            raise _located(pipeline, task, path, message, None) from None
         names += parse_into(text, _shown(full), env)
     return names
 
@@ -137,17 +137,24 @@ def _missing(pipeline: Pipeline, path: str, task: str | None) -> ConfigError:
     return _located(
         pipeline,
         task,
-        f"env_file '{path}' does not exist",
-        f'create it, or mark it optional: env_file = [{{ path = "{path}", optional = true }}]',
+        path,
+        "env_file '{}' does not exist",
+        'create it, or mark it optional: env_file = [{{ path = "{}", optional = true }}]',
     )
 
 
-def _located(pipeline: Pipeline, task: str | None, message: str, hint: str | None) -> ConfigError:
+def _located(
+    pipeline: Pipeline, task: str | None, path: str, message: str, hint: str | None
+) -> ConfigError:
+    """An error at the ``env_file`` that names ``path``, in the file that names it;
+    ``message`` and ``hint`` get the path as that file writes it."""
+    from pipekit.load.declared_at import env_file_declared_at
     from pipekit.load.locate import locate_error
 
-    keys = ("pipeline", "env_file") if task is None else ("tasks", task, "env_file")
-    where = "[pipeline]" if task is None else f"task '{task}'"
-    return locate_error(pipeline.path, keys, f"{where}: {message}", task=task, hint=hint)
+    file, keys, written = env_file_declared_at(pipeline, task, path)
+    where = f"task '{task}'" if keys[0] == "tasks" else "[pipeline]"
+    text = f"{where}: {message.format(written)}"
+    return locate_error(file, keys, text, task=task, hint=hint and hint.format(written))
 
 
 def _shown(path: str) -> str:

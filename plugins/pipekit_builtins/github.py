@@ -144,7 +144,8 @@ class Workflow:
         self.job_of = self.graph.job_of
         if self.opts.layout == "jobs":
             self._check_job_ids()
-        self.ids = {name: name for name in self.job_of}
+        # a task's name is its job id; an included file's (ml:train) gets ml_train
+        self.ids = job_ids(list(self.job_of))
         self.workdir = self._workdir()
         self.shell_env, self.top_env = self._split_env()
         self.on_pull_request = bool(self.opts.pull_request)
@@ -165,7 +166,7 @@ class Workflow:
 
     def _check_job_ids(self) -> None:
         for name in self.job_of:
-            if not _JOB_ID.fullmatch(name):
+            if not _JOB_ID.fullmatch(name.replace(":", "_")):  # ':' only from a namespace
                 fixed = re.sub(r"[^A-Za-z0-9_-]", "_", name)
                 fixed = fixed if _JOB_ID.fullmatch(fixed) else "_" + fixed
                 raise self._error(
@@ -535,7 +536,8 @@ class Workflow:
                     "name": escape_expressions(f"Upload the outputs of {name}"),
                     "uses": _uses("actions/upload-artifact"),
                     "with": {
-                        "name": f"{name}-outputs{suffix}",
+                        # an artifact name cannot hold ':' (ml:train, of an include)
+                        "name": f"{name.replace(':', '_')}-outputs{suffix}",
                         "path": escape_expressions("\n".join(paths)),
                         "if-no-files-found": "error",
                         "retention-days": self.opts.artifact_retention_days,

@@ -108,7 +108,8 @@ class Layout:
         return None
 
     def stamp(self, task: PlanTask) -> str:
-        return posixpath.normpath(posixpath.join(self.root, STAMPS, task.name + ".stamp"))
+        stamp = task.name.replace(":", "/") + ".stamp"  # ml:train (an include's): ml/train
+        return posixpath.normpath(posixpath.join(self.root, STAMPS, stamp))
 
     def _map_names(self) -> dict[str, str]:
         """Task name -> target name: the name itself unless a file of that name is a target
@@ -126,7 +127,7 @@ class Layout:
                 name, n = base, 2
                 while name in taken or name in names or name in out.values():
                     name, n = f"{base}-{n}", n + 1
-            out[task.name] = name
+            out[task.name] = name.replace(":", "\\:")  # ml:train, of an include: make's escape
         return out
 
     def _default_target(self) -> str:
@@ -165,7 +166,7 @@ class MakefileEmitter(Emitter):
             "MAKEFLAGS += --no-builtin-rules",
             ".SUFFIXES:",
             ".DELETE_ON_ERROR:",
-            f".DEFAULT_GOAL := {layout.default}",
+            f".DEFAULT_GOAL := {_unescaped(layout.default)}",
         ]
         if make_env:
             out.append("")
@@ -225,7 +226,7 @@ class MakefileEmitter(Emitter):
         """The task's rules, and the names of the make helpers they call."""
         lines: list[str] = []
         target = layout.names[task.name]
-        if target != task.name:
+        if _unescaped(target) != task.name:
             lines += comment(
                 f"task '{task.name}' (renamed: a file of that name is in the Makefile)"
             )
@@ -336,6 +337,11 @@ class MakefileEmitter(Emitter):
         if plan.source != "pipeline.toml":
             words += ["-f", plan.source]
         return " ".join(sw.quote(w) for w in [*words, "run", "--no-deps", task.name])
+
+
+def _unescaped(target: str) -> str:
+    """A target name as make's command line and ``.DEFAULT_GOAL`` take it (``\\:`` -> ``:``)."""
+    return target.replace("\\:", ":")
 
 
 def _outside(pattern: str) -> bool:

@@ -24,8 +24,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def is_private(name: str) -> bool:
-    """True for a task hidden from ``list`` (its name starts with ``_``)."""
-    return name.startswith("_")
+    """True for a task hidden from ``list`` (its name, or its name in the included file
+    that declares it, ``ml:_prepare``, starts with ``_``)."""
+    return name.rpartition(":")[2].startswith("_")
 
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
@@ -42,11 +43,24 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         inv.out("(every task is private: `pipekit list --all` lists them)")
         return 0
     width = max(len(t.name) for t in tasks)
+    group = None
     for t in tasks:
+        if pipeline.origins:  # included files: a heading per file
+            group = _heading(inv, pipeline, t.name, group)
         desc = t.description or (f"uses {t.uses}" if t.uses else "")
         mark = " (default)" if t.name in pipeline.default else ""
         inv.out(f"{t.name.ljust(width)}  {desc}{mark}".rstrip())
     return 0
+
+
+def _heading(inv: Invocation, pipeline: Pipeline, name: str, group: str | None) -> str:
+    """Print the heading of the file that declares ``name`` when it starts a new group."""
+    from pipekit.errors import display_path
+
+    path = pipeline.origins.get(name, (pipeline.path, ""))[0]
+    if group is not None and path != group:
+        inv.out(f"\n{display_path(path)}:")
+    return path
 
 
 def _as_json(t: Task, pipeline: Pipeline) -> dict[str, object]:
