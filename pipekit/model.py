@@ -21,6 +21,7 @@ class Task:
     """
 
     __slots__ = (
+        "args",
         "cache",
         "container",
         "cwd",
@@ -54,6 +55,7 @@ class Task:
         serial: bool = False,
         container: str | Mapping[str, object] | None = None,
         cache: bool | None = None,
+        args: tuple[tuple[str, str, object, bool, tuple[object, ...], str], ...] = (),
     ) -> None:
         self.name = name
         self.run = run
@@ -74,6 +76,9 @@ class Task:
         #: ``pipekit run --cache``: None caches it when it declares outputs, True also without
         #: (it has no effect beyond its record), False never (see fresh/store.py)
         self.cache = cache
+        #: declared arguments, ``(name, type, default, required, choices, help)`` each
+        #: (see load/args.py)
+        self.args = args
 
     @property
     def incremental(self) -> bool:
@@ -97,6 +102,7 @@ class Task:
             self.serial,
             self.container,
             self.cache,
+            self.args,
         )
 
     @classmethod
@@ -117,6 +123,7 @@ class Task:
             task.serial,
             task.container,
             task.cache,
+            task.args,
         ) = t  # type: ignore[assignment]
         return task
 

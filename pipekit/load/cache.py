@@ -14,7 +14,7 @@ from pipekit._version import __version__
 from pipekit.digest import digest
 from pipekit.model import Pipeline
 
-_FORMAT = 3  # 3: tasks no longer carry fingerprints
+_FORMAT = 4  # 3: tasks no longer carry fingerprints; 4: task arguments
 
 
 def cache_dir() -> str:

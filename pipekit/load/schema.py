@@ -94,6 +94,29 @@ TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
         "pipekit run --cache: true caches a task without outputs (it has no effect beyond its "
         "record), false never caches it; default: cached when it has outputs.",
     ),
+    "args": (
+        {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_-]*$"},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": ["string", "number", "boolean"]},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "type": {"enum": ["str", "int", "float", "bool"]},
+                            "default": {"type": ["string", "number", "boolean"]},
+                            "help": _STRING,
+                            "choices": {"type": "array"},
+                        },
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+        },
+        "Named arguments, used as {{NAME}} in run: a default (type inferred) or "
+        "{ type, default, help, choices }; no default = required (docs/pipeline-toml.md).",
+    ),
 }
 
 # The lists validate reads.

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pipekit.envexpand import EnvValue
+    from pipekit.load.args import Arg
 
 TASK_NAME = re.compile(TASK_NAME_PATTERN)
 ENV_NAME = re.compile(ENV_NAME_PATTERN)
@@ -473,8 +474,14 @@ class _Validator:
             raise self.expect(
                 (*keys, "cache"), cache, "true or false", task=name, example="cache = true"
             )
+        args: tuple[Arg, ...] = ()
+        if "args" in body or "{{" in "".join(run):  # tasks without arguments run as written
+            from pipekit.load import argcheck
+
+            args = argcheck.check(self, name, body, run)
         return Task(
             name,
+            args=args,
             run=run,
             uses=uses,
             with_=with_,

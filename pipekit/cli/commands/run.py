@@ -61,9 +61,27 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.run.scheduler import Runner, RunOptions
 
     pipeline = inv.pipeline()
-    targets = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
+    words = None
+    if args.passthrough is not None or any(_unusual(w) for w in args.tasks):
+        from pipekit.cli.taskwords import HelpWanted
+
+        try:
+            pipeline, targets, words = bind_words(pipeline, args.tasks, args.passthrough)
+        except HelpWanted as wanted:
+            from pipekit.cli.taskhelp import task_help
+
+            inv.out(task_help(pipeline, wanted.task))
+            return 0
+    else:
+        targets = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
+        if any(t.args or "{{" in "".join(t.run) for t in pipeline.tasks.values()):
+            pipeline = bind_words(pipeline, args.tasks, None)[0]  # the defaults
     order = closure(pipeline, targets, with_deps=not args.no_deps)
     plugins, steps = load_steps(inv, pipeline, order)
+    if words is not None and words[0] in steps:
+        from pipekit.cli.taskwords import with_words
+
+        steps[words[0]] = with_words(steps[words[0]], *words)
     console = _console(inv, pipeline)
     reporter: Reporter = console
     if args.trace:
@@ -98,6 +116,28 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
 
         return die_by(runner.interrupted)
     return code
+
+
+def _unusual(word: str) -> bool:
+    """True for a word that is not a task name: an option or a NAME=value override."""
+    return word.startswith("-") or "=" in word
+
+
+def bind_words(
+    pipeline: Pipeline, words: list[str], passthrough: list[str] | None
+) -> tuple[Pipeline, list[str], tuple[str, list[str]] | None]:
+    """The pipeline as this run sees it (cli/taskwords.py), the tasks named (else the
+    default), and (task, words) when the words after ``--`` go to a step's last command."""
+    from pipekit.cli.taskwords import apply, bind, needed
+
+    bound = bind(pipeline, words, passthrough)
+    targets = bound.tasks or list(pipeline.default)
+    step_words = None
+    if bound.words_task is not None and pipeline.tasks[bound.words_task].uses is not None:
+        step_words = (bound.words_task, bound.words or [])
+    if needed(pipeline, bound):
+        pipeline = apply(pipeline, bound)
+    return pipeline, targets, step_words
 
 
 def _console(inv: Invocation, pipeline: Pipeline) -> PlainConsole:
