@@ -73,8 +73,6 @@ def bind(pipeline: Pipeline, words: list[str], passthrough: list[str] | None) ->
         else:
             task = pipeline.tasks[check_names(pipeline, [word])[0]]
             out.tasks.append(task.name)
-    for name in out.tasks:
-        _check_required(pipeline.tasks[name], out.given.get(name, {}))
     if passthrough is not None:
         out.words = passthrough
         out.words_task = _words_task(pipeline, out.tasks)
@@ -153,7 +151,7 @@ def _check_required(task: Task, given: dict[str, object]) -> None:
         shown = " ".join(f"--{a[0]}={_example(a)}" for a in missing)
         raise PipekitError(
             f"task '{task.name}' needs " + ", ".join(f"--{a[0]}" for a in missing),
-            hint=f"pipekit run {task.name} {shown}",
+            hint=f"name it with its arguments: pipekit run {task.name} {shown}",
         )
 
 
@@ -181,6 +179,26 @@ def _shown(pipeline: Pipeline) -> str:
     from pipekit.errors import display_path
 
     return display_path(pipeline.path)
+
+
+def prepare(
+    pipeline: Pipeline, words: list[str], passthrough: list[str] | None, *, with_deps: bool
+) -> tuple[Pipeline, list[str], tuple[str, list[str]] | None]:
+    """The pipeline as this run sees it, the tasks it runs (the named ones, else the
+    default, and their deps), and (task, words) when the words after ``--`` go to a step's
+    last command; PipekitError when a task that runs lacks a required argument."""
+    from pipekit.graph import closure
+
+    bound = bind(pipeline, words, passthrough)
+    order = closure(pipeline, bound.tasks or list(pipeline.default), with_deps=with_deps)
+    for name in order:
+        _check_required(pipeline.tasks[name], bound.given.get(name, {}))
+    step_words = None
+    if bound.words_task is not None and pipeline.tasks[bound.words_task].uses is not None:
+        step_words = (bound.words_task, bound.words or [])
+    if needed(pipeline, bound):
+        pipeline = apply(pipeline, bound)
+    return pipeline, order, step_words
 
 
 def needed(pipeline: Pipeline, bound: Bound) -> bool:

@@ -50,6 +50,13 @@ class PlanTask:
     #: ``pipekit run --cache`` restores it from a cache instead of running it when its key
     #: was stored (its ``outputs`` or ``cache = true``, a step kind that allows it)
     cached: bool = False
+    #: its named arguments, ``(name, type, default, required, choices, help)`` each: its
+    #: ``commands`` hold the defaults (a required one stays ``{{NAME}}``)
+    args: tuple[tuple[str, str, object, bool, tuple[object, ...], str], ...] = ()
+    #: for a task whose ``run`` has placeholders: its commands with each one as ``{{NAME}}``
+    #: (``{{args}}`` for the words after ``--``), for an emitter that renders them as its
+    #: own variables (the Makefile's ``make train EPOCHS=3``); empty for every other task
+    templates: tuple[Command, ...] = ()
 
     @property
     def needs_pipekit(self) -> bool:

@@ -24,6 +24,7 @@ from pipekit import (
     Registry,
     hookimpl,
 )
+from pipekit_builtins import _make_args
 from pipekit_builtins import _shellwords as sw
 
 _GLOB = re.compile(r"[*?\[]")
@@ -59,6 +60,14 @@ HELPERS = {
     # pipekit leaves out (the one list, pipekit.IGNORED_SOURCES; what git ignores is left
     # out by pipekit only). As in pipekit, links to folders inside it are not followed (a
     # link loop cannot hang make) nor counted.
+    # `make NAME=value TASK` wins over [env] and the task's env, as `pipekit run NAME=value`
+    # does: after the recipe's own assignments, the names given on make's command line are
+    # exported again with make's value.
+    "pipekit_cl": (
+        "# $(call pipekit_cl,NAMES): export again each of NAMES given on make's command line",
+        "pipekit_cl = $(foreach v,$1,$(if $(filter command line,$(origin $v)),"
+        "export $v='$(subst ','\\'',$($v))'; ))",
+    ),
     "pipekit_files": (
         "# $(call pipekit_files,PATHS): each path that is a file, and every file under each folder",
         "pipekit_files = $(foreach p,$1,$(if $(wildcard $p/.),$(shell find -H $p -mindepth 1 "
@@ -208,6 +217,8 @@ class MakefileEmitter(Emitter):
                     out.append(f"export {k} := {v}")
         for name in sorted(helpers):
             out += ["", *HELPERS[name]]
+        if any(t.templates for t in plan.tasks):
+            out += ["", *_make_args.DEFINITIONS]
         phony = [layout.names[t.name] for t in plan.tasks]
         if len(plan.default) > 1:
             phony.append(layout.default)
@@ -264,8 +275,14 @@ class MakefileEmitter(Emitter):
             )
         deps = [layout.names[d] for d in task.deps]
         recipe = [f"\t{make_text(line)}" for line in self._recipe(plan, layout, task, make_env)]
+        recipe = [_command_line_wins(line) for line in recipe]
+        used = {"pipekit_cl"} if any("$(call pipekit_cl," in line for line in recipe) else set()
+        if task.templates:  # {{NAME}} placeholders: make variables (see _make_args)
+            _make_args.check(task, {k for k, _ in plan.env} | set(HELPERS))
+            recipe = [_make_args.references(line, task, target) for line in recipe]
+            lines.append(_make_args.usage(task, target))
         if not task.outputs:
-            return [*lines, *_wrap(f"{target}:", deps), *recipe], set()
+            return [*lines, *_wrap(f"{target}:", deps), *recipe], used
         # A task with outputs: its files are real targets, remade when a source is newer.
         file_target = layout.file_target(task)
         if file_target is not None:
@@ -284,7 +301,7 @@ class MakefileEmitter(Emitter):
             lines += [f"ifeq ({test},)", f".PHONY: {goal}", "endif"]
             recipe.append("\t@mkdir -p $(@D) && touch $@")  # make syntax: not escaped
         head = _wrap(f"{goal}:", prereqs + (["|", *deps] if deps else []))
-        return [*lines, *head, *recipe], helpers
+        return [*lines, *head, *recipe], helpers | used
 
     def _sources(self, layout: Layout, task: PlanTask) -> tuple[list[str], set[str]]:
         """Prerequisites for the sources: another task's file target by name, globs through
@@ -314,14 +331,15 @@ class MakefileEmitter(Emitter):
     def _recipe(
         self, plan: EmitPlan, layout: Layout, task: PlanTask, make_env: set[str]
     ) -> list[str]:
-        commands: Sequence[Command] = task.commands
+        commands: Sequence[Command] = task.templates or task.commands
         if task.rendering is not None:
             commands = _checked_rendering(task)
         elif task.needs_pipekit:
             return [self._pipekit_line(plan, task)]
-        prefix = sw.assignments(
-            [(k, v) for k, v in plan.env if k not in make_env] + list(task.own_env), expand=True
-        )
+        assigned = [(k, v) for k, v in plan.env if k not in make_env] + list(task.own_env)
+        prefix = sw.assignments(assigned, expand=True)
+        if assigned:  # see _command_line_wins
+            prefix += "\0" + " ".join(dict.fromkeys(k for k, _ in assigned)) + "\0"
         out = []
         for cmd in commands:
             if cmd.call is not None:
@@ -342,6 +360,16 @@ class MakefileEmitter(Emitter):
         if plan.source != "pipeline.toml":
             words += ["-f", plan.source]
         return " ".join(sw.quote(w) for w in [*words, "run", "--no-deps", task.name])
+
+
+def _command_line_wins(line: str) -> str:
+    """A recipe line with its ``\\0NAMES\\0`` mark (a NUL never reaches a command: the
+    validator refuses it) as the ``pipekit_cl`` call that lets make's command line win."""
+    head, mark, rest = line.partition("\0")
+    if not mark:
+        return line
+    names, _, tail = rest.partition("\0")
+    return f"{head}$(call pipekit_cl,{names}){tail}"
 
 
 def _outside(pattern: str) -> bool:

@@ -62,11 +62,13 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
 
     pipeline = inv.pipeline()
     words = None
-    if args.passthrough is not None or any(_unusual(w) for w in args.tasks):
-        from pipekit.cli.taskwords import HelpWanted
+    if args.passthrough is not None or any(_unusual(w) for w in args.tasks) or _takes(pipeline):
+        from pipekit.cli.taskwords import HelpWanted, prepare
 
         try:
-            pipeline, targets, words = bind_words(pipeline, args.tasks, args.passthrough)
+            pipeline, order, words = prepare(
+                pipeline, args.tasks, args.passthrough, with_deps=not args.no_deps
+            )
         except HelpWanted as wanted:
             from pipekit.cli.taskhelp import task_help
 
@@ -74,9 +76,7 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
             return 0
     else:
         targets = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
-        if any(t.args or "{{" in "".join(t.run) for t in pipeline.tasks.values()):
-            pipeline = bind_words(pipeline, args.tasks, None)[0]  # the defaults
-    order = closure(pipeline, targets, with_deps=not args.no_deps)
+        order = closure(pipeline, targets, with_deps=not args.no_deps)
     plugins, steps = load_steps(inv, pipeline, order)
     if words is not None and words[0] in steps:
         from pipekit.cli.taskwords import with_words
@@ -123,21 +123,9 @@ def _unusual(word: str) -> bool:
     return word.startswith("-") or "=" in word
 
 
-def bind_words(
-    pipeline: Pipeline, words: list[str], passthrough: list[str] | None
-) -> tuple[Pipeline, list[str], tuple[str, list[str]] | None]:
-    """The pipeline as this run sees it (cli/taskwords.py), the tasks named (else the
-    default), and (task, words) when the words after ``--`` go to a step's last command."""
-    from pipekit.cli.taskwords import apply, bind, needed
-
-    bound = bind(pipeline, words, passthrough)
-    targets = bound.tasks or list(pipeline.default)
-    step_words = None
-    if bound.words_task is not None and pipeline.tasks[bound.words_task].uses is not None:
-        step_words = (bound.words_task, bound.words or [])
-    if needed(pipeline, bound):
-        pipeline = apply(pipeline, bound)
-    return pipeline, targets, step_words
+def _takes(pipeline: Pipeline) -> bool:
+    """True when a task of ``pipeline`` takes arguments (its placeholders need values)."""
+    return any(t.args or "{{" in "".join(t.run) for t in pipeline.tasks.values())
 
 
 def _console(inv: Invocation, pipeline: Pipeline) -> PlainConsole:
