@@ -201,6 +201,12 @@ def prepare(
     return pipeline, order, step_words
 
 
+def with_defaults(pipeline: Pipeline) -> Pipeline:
+    """``pipeline`` as a plain ``pipekit run`` runs it: every argument its default (for
+    ``explain`` and ``fingerprint``, which must judge what ``run`` runs)."""
+    return apply(pipeline, Bound()) if needed(pipeline, Bound()) else pipeline
+
+
 def needed(pipeline: Pipeline, bound: Bound) -> bool:
     """True when this run changes anything of the pipeline (else it is used as it is)."""
     return bool(bound.overrides) or any(targs.parametrized(t) for t in pipeline.tasks.values())
