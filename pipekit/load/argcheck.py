@@ -48,7 +48,7 @@ def check(v: _Validator, name: str, body: dict[str, Any], run: tuple[str, ...]) 
         return ()
     if args and body.get("uses") is not None:
         raise v.error(
-            keys,
+            (*keys, args[0][0]),
             f"task '{name}' declares arguments but runs a step ('uses'), not a 'run'",
             task=name,
             hint="a step takes the words after -- on its last command; named arguments need "
