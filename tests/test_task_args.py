@@ -318,3 +318,31 @@ def test_the_reserved_names_are_exactly_runs_long_options() -> None:
 
     flags = {f[2:] for o in GLOBAL_OPTIONS + RUN_OPTIONS for f in o.flags if f.startswith("--")}
     assert flags | {"help"} == RUN_LONG_OPTIONS
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "train", "--epochs", "3", "-j", "2", "test"],
+        ["run", "train", "--lr=-1", "--lr", "-0.5", "-n"],
+        ["run", "MODE=prod", "t", "X=1", "--", "-k", "a b", "--force"],
+        ["run", "t", "-h"],
+        ["-C", "d", "run", "--", "--help"],
+    ],
+)
+def test_the_quick_reader_and_argparse_read_task_words_alike(argv: list[str]) -> None:
+    from pipekit.cli.main import build_parser
+    from pipekit.cli.runargs import parse, split_words
+
+    quick = parse(argv)
+    assert quick is not None
+    rest, words, passthrough = split_words(argv)
+    full = build_parser("run").parse_args(rest)
+    assert (quick.tasks, quick.passthrough) == (words, passthrough)
+    assert (quick.jobs, quick.dry_run, quick.directory) == (full.jobs, full.dry_run, full.directory)
+
+
+def test_bare_pipekit_takes_overrides_and_words_as_make_and_just_do(project: Project) -> None:
+    project.write("pipeline.toml", '[tasks.t]\nrun = "echo {{args}} $MODE"\n')
+    result = project.run("MODE=prod", "--", "-x").assert_ok()
+    assert printed(result.stdout, "t") == ["-x prod"]
