@@ -346,3 +346,21 @@ def test_bare_pipekit_takes_overrides_and_words_as_make_and_just_do(project: Pro
     project.write("pipeline.toml", '[tasks.t]\nrun = "echo {{args}} $MODE"\n')
     result = project.run("MODE=prod", "--", "-x").assert_ok()
     assert printed(result.stdout, "t") == ["-x prod"]
+
+
+def test_a_run_without_arguments_imports_none_of_their_code(project: Project) -> None:
+    import subprocess
+    import sys
+
+    project.write("pipeline.toml", '[tasks.t]\nrun = "true"\nsources = ["pipeline.toml"]\n')
+    project.run("run").assert_ok()
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "pipekit", "run"],
+        cwd=project.path,
+        env=project.environ(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {line.rsplit("|", 1)[-1].strip() for line in proc.stderr.splitlines() if "|" in line}
+    assert not imported & {"pipekit.cli.taskwords", "pipekit.load.args", "pipekit.load.argcheck"}
