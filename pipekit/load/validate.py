@@ -474,14 +474,9 @@ class _Validator:
             raise self.expect(
                 (*keys, "cache"), cache, "true or false", task=name, example="cache = true"
             )
-        args: tuple[Arg, ...] = ()
-        if "args" in body or "{{" in "".join(run):  # tasks without arguments run as written
-            from pipekit.load import argcheck
-
-            args = argcheck.check(self, name, body, run)
         return Task(
             name,
-            args=args,
+            args=_arguments(self, name, body, run),
             run=run,
             uses=uses,
             with_=with_,
@@ -606,6 +601,17 @@ class _Validator:
                 hint="for no time limit, leave 'timeout' out",
             )
         return float(timeout)
+
+
+def _arguments(
+    v: _Validator, name: str, body: dict[str, Any], run: tuple[str, ...]
+) -> tuple[Arg, ...]:
+    """The task's declared ``args``, checked with the placeholders of its ``run``."""
+    if "args" not in body and "{{" not in "".join(run):  # most tasks: they run as written
+        return ()
+    from pipekit.load import argcheck
+
+    return argcheck.check(v, name, body, run)
 
 
 def outside_project(pattern: str) -> bool:

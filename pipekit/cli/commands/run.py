@@ -63,17 +63,10 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     pipeline = inv.pipeline()
     words = None
     if args.passthrough is not None or any(_unusual(w) for w in args.tasks) or _takes(pipeline):
-        from pipekit.cli.taskwords import HelpWanted, prepare
-
-        try:
-            pipeline, order, words = prepare(
-                pipeline, args.tasks, args.passthrough, with_deps=not args.no_deps
-            )
-        except HelpWanted as wanted:
-            from pipekit.cli.taskhelp import task_help
-
-            inv.out(task_help(pipeline, wanted.task))
-            return 0
+        selected = _with_arguments(inv, args, pipeline)
+        if selected is None:
+            return 0  # pipekit run TASK --help
+        pipeline, order, words = selected
     else:
         targets = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
         order = closure(pipeline, targets, with_deps=not args.no_deps)
@@ -121,6 +114,22 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
 def _unusual(word: str) -> bool:
     """True for a word that is not a task name: an option or a NAME=value override."""
     return word.startswith("-") or "=" in word
+
+
+def _with_arguments(
+    inv: Invocation, args: argparse.Namespace, pipeline: Pipeline
+) -> tuple[Pipeline, list[str], tuple[str, list[str]] | None] | None:
+    """The run's tasks read with their arguments and overrides (cli/taskwords.py); None
+    after printing a task's help (``pipekit run TASK --help``)."""
+    from pipekit.cli.taskwords import HelpWanted, prepare
+
+    try:
+        return prepare(pipeline, args.tasks, args.passthrough, with_deps=not args.no_deps)
+    except HelpWanted as wanted:
+        from pipekit.cli.taskhelp import task_help
+
+        inv.out(task_help(pipeline, wanted.task))
+        return None
 
 
 def _takes(pipeline: Pipeline) -> bool:
