@@ -21,6 +21,7 @@ class Task:
     """
 
     __slots__ = (
+        "args",
         "cache",
         "container",
         "cwd",
@@ -58,6 +59,7 @@ class Task:
         cache: bool | None = None,
         env_files: tuple[tuple[str, bool], ...] = (),
         optional: tuple[str, ...] = (),
+        args: tuple[tuple[str, str, object, bool, tuple[object, ...], str], ...] = (),
     ) -> None:
         self.name = name
         self.run = run
@@ -83,6 +85,9 @@ class Task:
         self.env_files = env_files
         #: the literal ``sources`` marked optional: absent is fine, not a reason to run
         self.optional = optional
+        #: declared arguments, ``(name, type, default, required, choices, help)`` each
+        #: (see load/args.py)
+        self.args = args
 
     @property
     def incremental(self) -> bool:
@@ -108,6 +113,7 @@ class Task:
             self.cache,
             self.env_files,
             self.optional,
+            self.args,
         )
 
     @classmethod
@@ -130,6 +136,7 @@ class Task:
             task.cache,
             task.env_files,
             task.optional,
+            task.args,
         ) = t  # type: ignore[assignment]
         return task
 

@@ -137,7 +137,7 @@ CASES = [
         '[tasks.a]\nrun = "x"\nfoo = 1\n',
         "pipeline.toml:3:1: unknown key 'foo' in task 'a'\n"
         "  hint: known keys: run, uses, with, deps, sources, outputs, env, cwd, timeout, "
-        "description, serial, container, cache, env_file\n",
+        "description, serial, container, cache, env_file, args\n",
     ),
     (
         "unknown-task-key-inline",

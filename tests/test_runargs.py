@@ -69,7 +69,6 @@ READ = [
     ["--directory", "d", "--file", "f.toml", "--color", "never", "run", "-v", "a"],
     ["run", "a", "-f", "p.toml", "-C", "dir"],
     ["-f", "a.toml", "run", "-f", "b.toml"],  # the later one wins, as in argparse
-    ["run", "--", "-weird-name"],
     ["run", "--trace="],
     *generated_reads(),
 ]

@@ -18,6 +18,8 @@ AVOIDED = (
     "pipekit_builtins",
     "rich",
     "argparse",
+    "pipekit.cli.taskwords",  # task arguments: only for a pipeline whose tasks take them
+    "pipekit.load.args",
 )
 
 

@@ -25,8 +25,16 @@ def rewrite(argv: list[str]) -> list[str]:
             skip = False
         elif arg in _LIST:
             return [*argv[:i], "list", *argv[i + 1 :]]  # `pipekit -l --all` lists all
+        elif arg == "--" or _assignment(arg):
+            return ["run", *argv]  # `pipekit -- -x`, `pipekit MODE=prod`: as make and just
         elif arg in _NOT_A_RUN or not arg.startswith("-") or arg == "-":
             return argv  # a command, or --help: argparse reads it as before
         elif arg in _WITH_VALUE:
             skip = True
     return ["run", *argv]
+
+
+def _assignment(arg: str) -> bool:
+    """True for ``NAME=value`` (cli/taskwords.py reads it as an override)."""
+    name, eq, _ = arg.partition("=")
+    return bool(eq) and name.isidentifier() and name.isascii()

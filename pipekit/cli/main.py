@@ -136,8 +136,17 @@ def main(argv: list[str] | None = None) -> int:
 
     args: Any = _quick_run_args(args_list)
     if args is None:
-        parser = build_parser(command_in(args_list))
+        command = command_in(args_list)
+        parser = build_parser(command)
+        words: list[str] = []
+        passthrough = None
+        if command == "run":  # task words argparse cannot read: see runargs.split_words
+            from pipekit.cli.runargs import split_words
+
+            args_list, words, passthrough = split_words(args_list)
         args = parser.parse_args(args_list)
+        if command == "run":
+            args.tasks, args.passthrough = words, passthrough
         if args.command is None:
             parser.print_help()
             return ExitCode.USAGE

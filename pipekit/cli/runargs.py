@@ -105,7 +105,11 @@ RUN_OPTIONS = (
 
 #: ``run``'s positional argument.
 TASKS_METAVAR = "TASK"
-TASKS_HELP = "tasks to run (default: the pipeline's default)"
+TASKS_HELP = (
+    "tasks to run (default: the pipeline's default), each followed by its own --NAME VALUE "
+    "arguments; NAME=value sets a variable for every task, over [env]; the words after -- go "
+    "to the task named ({{args}} in its run)"
+)
 
 
 def add_options(
@@ -143,6 +147,7 @@ def add_options(
 def add_run_arguments(parser: argparse.ArgumentParser) -> None:
     """``run``'s positional tasks and its own options."""
     parser.add_argument("tasks", nargs="*", metavar=TASKS_METAVAR, help=TASKS_HELP)
+    parser.set_defaults(passthrough=None)
     add_options(parser, RUN_OPTIONS)
 
 
@@ -168,20 +173,23 @@ class RunArgs:
 
     def __init__(self) -> None:
         self.command = "run"
-        self.tasks: list[str] = []
+        self.tasks: list[str] = []  # task names, NAME=value, task options (cli/taskwords.py)
+        self.passthrough: list[str] | None = None  # the words after ``--``
         for option in GLOBAL_OPTIONS + RUN_OPTIONS:
             setattr(self, option.dest, option.default)
 
 
 def parse(argv: list[str]) -> RunArgs | None:
-    """``argv`` read as ``[GLOBAL...] run [TASK|OPTION...]``, or None to let argparse read it."""
+    """``argv`` read as ``[GLOBAL...] run [TASK|NAME=VALUE|OPTION...] [-- WORDS...]``, or None
+    to let argparse read it. After a task's name, an option pipekit does not know (``--epochs``)
+    is that task's: it joins ``tasks`` in place, read against the pipeline later."""
     args = RunArgs()
     i, n = 0, len(argv)
-    seen_run = only_tasks = False
+    seen_run = False
     while i < n:
         arg = argv[i]
         i += 1
-        if only_tasks or not arg.startswith("-") or arg == "-":
+        if not arg.startswith("-") or arg == "-":
             if seen_run:
                 args.tasks.append(arg)
             elif arg == "run":
@@ -190,10 +198,13 @@ def parse(argv: list[str]) -> RunArgs | None:
                 return None
             continue
         if arg == "--" and seen_run:
-            only_tasks = True
-            continue
+            args.passthrough = argv[i:]
+            break
         flag, value = _split(arg)
         option = _BY_FLAG.get(flag)
+        if option is None and seen_run and task_option(arg, args.tasks):
+            args.tasks.append(arg)
+            continue
         if option is None or not (seen_run or option in GLOBAL_OPTIONS):
             return None
         if not option.takes_value:
@@ -209,6 +220,43 @@ def parse(argv: list[str]) -> RunArgs | None:
         if not _store(args, option, value):
             return None
     return args if seen_run else None
+
+
+def task_option(arg: str, words: list[str]) -> bool:
+    """True when ``arg``, not one of pipekit's options, belongs to the task named before it:
+    ``--NAME[=VALUE]``, ``--help`` / ``-h``, or a negative number (a value)."""
+    if not words:
+        return False
+    return arg.startswith("--") or arg == "-h" or arg[1:].replace(".", "", 1).isdigit()
+
+
+def split_words(argv: list[str]) -> tuple[list[str], list[str], list[str] | None]:
+    """For argparse: ``argv`` without the task words after ``run`` (which argparse cannot
+    read), the task words in order, and the words after ``--`` (None without ``--``)."""
+    keep: list[str] = []
+    words: list[str] = []
+    i, n = 0, len(argv)
+    seen_run = False
+    while i < n:
+        arg = argv[i]
+        i += 1
+        if not seen_run:
+            seen_run = arg == "run"
+            keep.append(arg)
+        elif arg == "--":
+            return keep, words, argv[i:]
+        elif not arg.startswith("-") or arg == "-":
+            words.append(arg)
+        else:
+            option = _BY_FLAG.get(_split(arg)[0])
+            if option is None and task_option(arg, words):
+                words.append(arg)
+                continue
+            keep.append(arg)
+            if option is not None and option.takes_value and _split(arg)[1] is None and i < n:
+                keep.append(argv[i])
+                i += 1
+    return keep, words, None
 
 
 def _split(arg: str) -> tuple[str, str | None]:

@@ -14,7 +14,7 @@ from pipekit._version import __version__
 from pipekit.digest import digest
 from pipekit.model import Pipeline
 
-_FORMAT = 5  # 5: pipelines carry their env files and included files
+_FORMAT = 6  # 5: pipelines carry their env files and included files; 6: task arguments
 
 
 def cache_dir() -> str:

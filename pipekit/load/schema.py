@@ -134,6 +134,29 @@ TASK_FIELDS: dict[str, tuple[dict[str, Any], str]] = {
         "record), false never caches it; default: cached when it has outputs.",
     ),
     "env_file": (_ENV_FILE[0], _ENV_FILE[1] + ", over [env] and under the task's env."),
+    "args": (
+        {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_-]*$"},
+            "additionalProperties": {
+                "anyOf": [
+                    {"type": ["string", "number", "boolean"]},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "type": {"enum": ["str", "int", "float", "bool"]},
+                            "default": {"type": ["string", "number", "boolean"]},
+                            "help": _STRING,
+                            "choices": {"type": "array"},
+                        },
+                        "additionalProperties": False,
+                    },
+                ]
+            },
+        },
+        "Named arguments, used as {{NAME}} in run: a default (type inferred) or "
+        "{ type, default, help, choices }; no default = required (docs/pipeline-toml.md).",
+    ),
 }
 
 # The lists validate reads.

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pipekit.envexpand import EnvValue
+    from pipekit.load.args import Arg
 
 TASK_NAME = re.compile(TASK_NAME_PATTERN)
 ENV_NAME = re.compile(ENV_NAME_PATTERN)
@@ -502,6 +503,7 @@ class _Validator:
             )
         return Task(
             name,
+            args=_arguments(self, name, body, run),
             run=run,
             uses=uses,
             with_=with_,
@@ -653,6 +655,17 @@ class _Validator:
                 hint="for no time limit, leave 'timeout' out",
             )
         return float(timeout)
+
+
+def _arguments(
+    v: _Validator, name: str, body: dict[str, Any], run: tuple[str, ...]
+) -> tuple[Arg, ...]:
+    """The task's declared ``args``, checked with the placeholders of its ``run``."""
+    if "args" not in body and "{{" not in "".join(run):  # most tasks: they run as written
+        return ()
+    from pipekit.load import argcheck
+
+    return argcheck.check(v, name, body, run)
 
 
 def outside_project(pattern: str) -> bool:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipekit.fresh.store import cacheable
 from pipekit.graph import order_after, topological
+from pipekit.plugin.command import Command
 from pipekit.plugin.emitters import EmitPlan, PlanTask
 from pipekit.plugin.resolve import resolve_steps, task_commands
 from pipekit.shell import SHELL, SHELL_FLAGS
@@ -78,10 +79,13 @@ def plan_task(
     """One task as the emitter sees it: its step expanded, [env] merged under its own."""
     task = pipeline.tasks[name]
     env = {**dict(pipeline.env), **dict(task.env)}
+    commands, templates = _commands(task, step)
     return PlanTask(
         name=name,
         deps=task.deps,
-        commands=tuple(task_commands(task, step)),
+        commands=commands,
+        args=task.args,
+        templates=templates,
         sources=tuple(dict.fromkeys((*task.sources, *(step.sources if step else ())))),
         outputs=tuple(dict.fromkeys((*task.outputs, *(step.outputs if step else ())))),
         env=tuple(env.items()),
@@ -99,6 +103,41 @@ def plan_task(
         env_files=task.env_files,
         optional_sources=task.optional,
     )
+
+
+def _commands(
+    task: Task, step: ResolvedStep | None
+) -> tuple[tuple[Command, ...], tuple[Command, ...]]:
+    """The task's commands with its arguments' defaults (empty ``{{args}}``), and for a
+    ``run`` task with placeholders the same with each as ``{{NAME}}`` (PlanTask.templates)."""
+    from pipekit.load import args as targs
+
+    commands = tuple(task_commands(task, step))
+    if task.uses is not None or not targs.parametrized(task):
+        return commands, ()
+    values = targs.values_of(task, {}, None)
+    for arg in task.args:
+        if arg[3]:  # required: no value to render
+            values.pop(arg[0])
+    if step is not None:  # run in a container: the script is inside the container's argv
+        return tuple(_substituted(c, values) for c in commands), ()
+    marks = {n: "{{" + n + "}}" for n in targs.names_in(task.run)}
+    return (
+        tuple(_substituted(c, values) for c in commands),
+        tuple(_substituted(c, marks) for c in commands),
+    )
+
+
+def _substituted(cmd: Command, values: dict[str, str]) -> Command:
+    """``cmd`` with the placeholders of ``values`` replaced, in its script or its argv."""
+    from pipekit.load.args import substitute
+
+    if cmd.script is not None:
+        return Command(script=substitute(cmd.script, values), env=cmd.env, cwd=cmd.cwd)
+    if cmd.argv:
+        argv = [substitute(a, values) for a in cmd.argv]
+        return Command(argv, env=cmd.env, cwd=cmd.cwd, text=cmd.text)
+    return cmd
 
 
 def ci_requirements(plugins: Plugins, task: Task, step: ResolvedStep | None) -> tuple[str, ...]:

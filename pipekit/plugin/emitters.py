@@ -55,6 +55,13 @@ class PlanTask:
     env_files: tuple[tuple[str, bool], ...] = ()
     #: the ``sources`` marked optional (plain paths that may be absent: no reason to run)
     optional_sources: tuple[str, ...] = ()
+    #: its named arguments, ``(name, type, default, required, choices, help)`` each: its
+    #: ``commands`` hold the defaults (a required one stays ``{{NAME}}``)
+    args: tuple[tuple[str, str, object, bool, tuple[object, ...], str], ...] = ()
+    #: for a task whose ``run`` has placeholders: its commands with each one as ``{{NAME}}``
+    #: (``{{args}}`` for the words after ``--``), for an emitter that renders them as its
+    #: own variables (the Makefile's ``make train EPOCHS=3``); empty for every other task
+    templates: tuple[Command, ...] = ()
 
     @property
     def needs_pipekit(self) -> bool:

@@ -723,6 +723,14 @@ class GitHubEmitter(Emitter):
     options = CiOptions
 
     def render(self, plan: EmitPlan) -> str:
+        for task in plan.tasks:  # its commands hold the defaults: a required one has none
+            required = [a[0] for a in task.args if a[3]]
+            if required:
+                raise PipekitError(
+                    f"task '{task.name}' needs --{required[0]}, which a workflow cannot give",
+                    hint=f"give it a default in pipeline.toml: args.{required[0]} = "
+                    '{ default = "..." }, or leave the task out of the workflow',
+                )
         return Workflow(plan).render()
 
 

@@ -23,8 +23,9 @@ from pipekit import (
     Registry,
     hookimpl,
 )
+from pipekit_builtins import _make_args
 from pipekit_builtins import _shellwords as sw
-from pipekit_builtins._make_sources import glob_prereq, helper_lines
+from pipekit_builtins._make_sources import HELPERS, glob_prereq, helper_lines
 
 _GLOB = re.compile(r"[*?\[]")
 # What make can take in a target or prerequisite (and inside $(wildcard ...)) as it is.
@@ -35,6 +36,14 @@ _SAFE_MAKE_VALUE = re.compile(r"[A-Za-z0-9_./,+@:=-]+")
 # A command make can take inside ``$(shell ...)`` on one line as it is (else: ``define``)
 _INLINE_COMMAND = re.compile(r"[^\n\r#\\()]+")
 STAMPS = ".pipekit/make"
+# `make NAME=value TASK` wins over [env], the env files and the task's env, as
+# `pipekit run NAME=value` does: after the recipe's own assignments, the names given on
+# make's command line are exported again with make's value.
+COMMAND_LINE_WINS = (
+    "# $(call pipekit_cl,NAMES): export again each of NAMES given on make's command line",
+    "pipekit_cl = $(foreach v,$1,$(if $(filter command line,$(origin $v)),"
+    "export $v='$(subst ','\\'',$($v))'; ))",
+)
 
 
 def make_text(text: str) -> str:
@@ -175,7 +184,11 @@ class MakefileEmitter(Emitter):
                     out += _computed(k, v[1], plan.env[:i], layout.root, plan.env_files)
                 elif k in make_env:
                     out.append(f"export {k} := {v}")
-        out += helper_lines(helpers, layout.root)
+        out += helper_lines(helpers - {"pipekit_cl"}, layout.root)
+        if "pipekit_cl" in helpers:
+            out += ["", *COMMAND_LINE_WINS]
+        if any(t.templates for t in plan.tasks):
+            out += ["", *_make_args.DEFINITIONS]
         phony = [layout.names[t.name] for t in plan.tasks]
         if len(plan.default) > 1:
             phony.append(layout.default)
@@ -236,8 +249,14 @@ class MakefileEmitter(Emitter):
             )
         deps = [layout.names[d] for d in task.deps]
         recipe = [f"\t{make_text(line)}" for line in self._recipe(plan, layout, task, make_env)]
+        recipe = [_command_line_wins(line) for line in recipe]
+        used = {"pipekit_cl"} if any("$(call pipekit_cl," in line for line in recipe) else set()
+        if task.templates:  # {{NAME}} placeholders: make variables (see _make_args)
+            _make_args.check(task, {k for k, _ in plan.env} | set(HELPERS) | {"pipekit_cl"})
+            recipe = [_make_args.references(line, task, target) for line in recipe]
+            lines.append(_make_args.usage(task, target))
         if not task.outputs:
-            return [*lines, *_wrap(f"{target}:", deps), *recipe], set()
+            return [*lines, *_wrap(f"{target}:", deps), *recipe], used
         # A task with outputs: its files are real targets, remade when a source is newer.
         file_target = layout.file_target(task)
         if file_target is not None:
@@ -256,7 +275,7 @@ class MakefileEmitter(Emitter):
             lines += [f"ifeq ({test},)", f".PHONY: {goal}", "endif"]
             recipe.append("\t@mkdir -p $(@D) && touch $@")  # make syntax: not escaped
         head = _wrap(f"{goal}:", prereqs + (["|", *deps] if deps else []))
-        return [*lines, *head, *recipe], helpers
+        return [*lines, *head, *recipe], helpers | used
 
     def _sources(self, layout: Layout, task: PlanTask) -> tuple[list[str], set[str]]:
         """Prerequisites for the sources: another task's file target by name, other paths
@@ -294,12 +313,17 @@ class MakefileEmitter(Emitter):
     def _recipe(
         self, plan: EmitPlan, layout: Layout, task: PlanTask, make_env: set[str]
     ) -> list[str]:
-        commands: Sequence[Command] = task.commands
+        commands: Sequence[Command] = task.templates or task.commands
         if task.rendering is not None:
             commands = _checked_rendering(task)
         elif task.needs_pipekit:
             return [self._pipekit_line(plan, task)]
         prefix = self._env_prefix(plan, layout, task, make_env)
+        names = [k for k, _ in plan.env if k not in make_env] + [k for k, _ in task.own_env]
+        if plan.env_files or task.env_files:  # any name: the files' names are read at run time
+            names = ["*"]
+        if names:  # see _command_line_wins
+            prefix += "\0" + " ".join(dict.fromkeys(names)) + "\0"
         out = []
         for cmd in commands:
             if cmd.call is not None:
@@ -342,6 +366,18 @@ class MakefileEmitter(Emitter):
 def _unescaped(target: str) -> str:
     """A target name as make's command line and ``.DEFAULT_GOAL`` take it (``\\:`` -> ``:``)."""
     return target.replace("\\:", ":")
+
+
+def _command_line_wins(line: str) -> str:
+    """A recipe line with its ``\\0NAMES\\0`` mark (a NUL never reaches a command: the
+    validator refuses it) as the ``pipekit_cl`` call that lets make's command line win."""
+    head, mark, rest = line.partition("\0")
+    if not mark:
+        return line
+    names, _, tail = rest.partition("\0")
+    if names == "*":  # every variable make's command line gave
+        names = "$(.VARIABLES)"
+    return f"{head}$(call pipekit_cl,{names}){tail}"
 
 
 def _outside(pattern: str) -> bool:

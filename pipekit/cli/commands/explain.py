@@ -21,13 +21,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.cli.commands.run import load_steps
+    from pipekit.cli.taskwords import with_defaults
     from pipekit.fresh.state import State
     from pipekit.graph import check_names, closure
     from pipekit.run.reporter import Reporter
     from pipekit.run.scheduler import Runner, RunOptions
     from pipekit.run.specs import TaskSpecs
 
-    pipeline = inv.pipeline()
+    pipeline = with_defaults(inv.pipeline())  # {{NAME}} placeholders: as a plain run has them
     (name,) = check_names(pipeline, [args.task])
     order = closure(pipeline, [name])
     _, steps = load_steps(inv, pipeline, order)

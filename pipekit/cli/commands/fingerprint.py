@@ -29,12 +29,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.cli.commands.run import load_steps
+    from pipekit.cli.taskwords import with_defaults
     from pipekit.errors import PipekitError
     from pipekit.graph import check_names, closure
     from pipekit.run.cached import task_cacheable, task_keys
     from pipekit.run.specs import TaskSpecs
 
-    pipeline = inv.pipeline()
+    pipeline = with_defaults(inv.pipeline())  # {{NAME}} placeholders: as a plain run has them
     names = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
     _, steps = load_steps(inv, pipeline, closure(pipeline, names))
     specs = TaskSpecs(pipeline, steps, None)

@@ -42,14 +42,15 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     if not tasks:
         inv.out("(every task is private: `pipekit list --all` lists them)")
         return 0
-    width = max(len(t.name) for t in tasks)
+    heads = {t.name: _head(t) for t in tasks}
+    width = max(len(h) for h in heads.values())
     group = None
     for t in tasks:
         if pipeline.origins:  # included files: a heading per file
             group = _heading(inv, pipeline, t.name, group)
         desc = t.description or (f"uses {t.uses}" if t.uses else "")
         mark = " (default)" if t.name in pipeline.default else ""
-        inv.out(f"{t.name.ljust(width)}  {desc}{mark}".rstrip())
+        inv.out(f"{heads[t.name].ljust(width)}  {desc}{mark}".rstrip())
     return 0
 
 
@@ -63,6 +64,15 @@ def _heading(inv: Invocation, pipeline: Pipeline, name: str, group: str | None) 
     return path
 
 
+def _head(t: Task) -> str:
+    """The name, and the arguments of a task that takes any (``train [--epochs=10]``)."""
+    if not t.args and "{{" not in "".join(t.run):
+        return t.name
+    from pipekit.load.args import usage
+
+    return " ".join([t.name, *usage(t)])
+
+
 def _as_json(t: Task, pipeline: Pipeline) -> dict[str, object]:
     return {
         "name": t.name,
@@ -73,6 +83,11 @@ def _as_json(t: Task, pipeline: Pipeline) -> dict[str, object]:
         "sources": list(t.sources),
         "outputs": list(t.outputs),
         "default": t.name in pipeline.default,
+        "args": [
+            {"name": a[0], "type": a[1], "default": a[2], "required": a[3], "help": a[5]}
+            | ({"choices": list(a[4])} if a[4] else {})
+            for a in t.args
+        ],
     }
 
 

@@ -62,9 +62,20 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
     from pipekit.run.scheduler import Runner, RunOptions
 
     pipeline = inv.pipeline()
-    targets = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
-    order = closure(pipeline, targets, with_deps=not args.no_deps)
+    words = None
+    if args.passthrough is not None or any(_unusual(w) for w in args.tasks) or _takes(pipeline):
+        selected = _with_arguments(inv, args, pipeline)
+        if selected is None:
+            return 0  # pipekit run TASK --help
+        pipeline, order, words = selected
+    else:
+        targets = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
+        order = closure(pipeline, targets, with_deps=not args.no_deps)
     plugins, steps = load_steps(inv, pipeline, order)
+    if words is not None and words[0] in steps:
+        from pipekit.cli.taskwords import with_words
+
+        steps[words[0]] = with_words(steps[words[0]], *words)
     console = _console(inv, pipeline)
     reporter: Reporter = console
     if args.trace:
@@ -100,6 +111,32 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
 
         return die_by(runner.interrupted)
     return code
+
+
+def _unusual(word: str) -> bool:
+    """True for a word that is not a task name: an option or a NAME=value override."""
+    return word.startswith("-") or "=" in word
+
+
+def _with_arguments(
+    inv: Invocation, args: argparse.Namespace, pipeline: Pipeline
+) -> tuple[Pipeline, list[str], tuple[str, list[str]] | None] | None:
+    """The run's tasks read with their arguments and overrides (cli/taskwords.py); None
+    after printing a task's help (``pipekit run TASK --help``)."""
+    from pipekit.cli.taskwords import HelpWanted, prepare
+
+    try:
+        return prepare(pipeline, args.tasks, args.passthrough, with_deps=not args.no_deps)
+    except HelpWanted as wanted:
+        from pipekit.cli.taskhelp import task_help
+
+        inv.out(task_help(pipeline, wanted.task))
+        return None
+
+
+def _takes(pipeline: Pipeline) -> bool:
+    """True when a task of ``pipeline`` takes arguments (its placeholders need values)."""
+    return any(t.args or "{{" in "".join(t.run) for t in pipeline.tasks.values())
 
 
 def _console(inv: Invocation, pipeline: Pipeline) -> PlainConsole:
