@@ -483,11 +483,7 @@ class _Validator:
                 example='description = "..."',
             )
         self.no_nul((*keys, "description"), (description,), name)
-        serial = body.get("serial", False)
-        if not isinstance(serial, bool):
-            raise self.expect(
-                (*keys, "serial"), serial, "true or false", task=name, example="serial = true"
-            )
+        serial = self.flag(keys, name, body, "serial") or False
         container, builder = None, None
         if "container" in body:  # the image's builder, when named, is an implicit dep
             from pipekit.load import container as container_key
@@ -496,11 +492,7 @@ class _Validator:
                 self, name, body["container"], self.doc["tasks"]
             )
             deps = deps if builder is None else (*deps, builder)
-        cache = body.get("cache")
-        if cache is not None and not isinstance(cache, bool):
-            raise self.expect(
-                (*keys, "cache"), cache, "true or false", task=name, example="cache = true"
-            )
+        cache = self.flag(keys, name, body, "cache")
         return Task(
             name,
             args=_arguments(self, name, body, run),
@@ -520,6 +512,15 @@ class _Validator:
             env_files=env_files,
             optional=optional,
         )
+
+    def flag(self, keys: tuple[str, ...], name: str, body: dict[str, Any], key: str) -> bool | None:
+        """The task's boolean ``key`` (None when absent), or an error at it."""
+        value = body.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise self.expect(
+                (*keys, key), value, "true or false", task=name, example=f"{key} = true"
+            )
+        return value
 
     def task_table(self, name: str, body: object) -> dict[str, Any]:
         """``body`` as a table with only known keys, under a valid task name."""

@@ -253,8 +253,8 @@ class MakefileEmitter(Emitter):
         used = {"pipekit_cl"} if any("$(call pipekit_cl," in line for line in recipe) else set()
         if task.templates:  # {{NAME}} placeholders: make variables (see _make_args)
             _make_args.check(task, {k for k, _ in plan.env} | set(HELPERS) | {"pipekit_cl"})
-            recipe = [_make_args.references(line, task, target) for line in recipe]
-            lines.append(_make_args.usage(task, target))
+            recipe = [_make_args.references(line, task, _unescaped(target)) for line in recipe]
+            lines.append(_make_args.usage(task, _unescaped(target)))
         if not task.outputs:
             return [*lines, *_wrap(f"{target}:", deps), *recipe], used
         # A task with outputs: its files are real targets, remade when a source is newer.
