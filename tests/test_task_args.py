@@ -336,3 +336,18 @@ def test_bare_pipekit_takes_overrides_and_words_as_make_and_just_do(project: Pro
     project.write("pipeline.toml", '[tasks.t]\nrun = "echo {{args}} $MODE"\n')
     result = project.run("MODE=prod", "--", "-x").assert_ok()
     assert task_output(result.stdout, "t") == ["-x prod"]
+
+
+def test_list_json_gives_the_arguments_of_a_task_that_has_them(project: Project) -> None:
+    import json
+
+    project.write("pipeline.toml", TRAIN_TOML + WORDS_TOML)
+    tasks = {t["name"]: t for t in json.loads(project.run("list", "--json").assert_ok().stdout)}
+    assert tasks["train"]["args"][0] == {
+        "name": "epochs",
+        "type": "int",
+        "default": 10,
+        "required": False,
+        "help": "Passes over the data",
+    }
+    assert "args" not in tasks["plain"]

@@ -74,7 +74,7 @@ def _head(t: Task) -> str:
 
 
 def _as_json(t: Task, pipeline: Pipeline) -> dict[str, object]:
-    return {
+    out: dict[str, object] = {
         "name": t.name,
         "description": t.description,
         "deps": list(t.deps),
@@ -83,12 +83,14 @@ def _as_json(t: Task, pipeline: Pipeline) -> dict[str, object]:
         "sources": list(t.sources),
         "outputs": list(t.outputs),
         "default": t.name in pipeline.default,
-        "args": [
+    }
+    if t.args:  # only a task that declares arguments: every other one reads as before
+        out["args"] = [
             {"name": a[0], "type": a[1], "default": a[2], "required": a[3], "help": a[5]}
             | ({"choices": list(a[4])} if a[4] else {})
             for a in t.args
-        ],
-    }
+        ]
+    return out
 
 
 def _names(inv: Invocation, everything: bool) -> int:
