@@ -86,7 +86,9 @@ def test_installed_plugin_runs_and_shows_in_a_dry_run(venv, pipekit_project):
     project.run("run").assert_ok()
     assert list((project.path / "src" / "__pycache__").glob("app.*.pyc"))
     makefile = project.run("emit", "makefile", "--stdout").assert_ok().stdout
-    assert "\ncompile:\n\tpython -m compileall -q -x '/skip me/' src\n" in makefile
+    # the words after -- reach the step's last command: make compile ARGS=...
+    recipe = "\tpython -m compileall -q -x '/skip me/' src$(if $(call pipekit_given,compile,ARGS)"
+    assert f"\ncompile:\n{recipe}, $(ARGS))\n" in makefile
     (project.path / "Makefile").write_text(makefile)
     shutil.rmtree(project.path / "src" / "__pycache__")
     make = subprocess.run(

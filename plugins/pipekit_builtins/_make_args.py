@@ -82,9 +82,29 @@ def _quote(word: str) -> str:
     return shlex.quote(word)
 
 
-def usage(task: PlanTask, target: str) -> str:
-    """A comment line saying how to give the task's arguments to make."""
-    words = [f"{variable(a[0])}={_as_text(a[2]) if not a[3] else 'VALUE'}" for a in task.args]
-    if any("{{" + WORDS + "}}" in (c.script or "") for c in task.templates):
-        words.append('ARGS="..."')
-    return f"# arguments: make {target} " + " ".join(words)
+def usage(task: PlanTask, target: str, *, words: bool = False) -> str:
+    """A comment line saying how to give the task's arguments to make (``words``: it takes
+    the words after ``--`` without a placeholder, a ``uses`` step)."""
+    given = [f"{variable(a[0])}={_as_text(a[2]) if not a[3] else 'VALUE'}" for a in task.args]
+    if words or any("{{" + WORDS + "}}" in (c.script or "") for c in task.templates):
+        given.append('ARGS="..."')
+    return f"# arguments: make {target} " + " ".join(given)
+
+
+def takes_words(task: PlanTask, env_names: set[str]) -> bool:
+    """True for a ``uses`` step whose last command takes the words after ``--``, as
+    ``pipekit run TASK -- WORDS`` appends them (not a step that runs inside pipekit, not
+    when [env] has a variable named ARGS)."""
+    if task.uses is None or not task.commands or task.rendering is not None:
+        return False
+    if task.commands[-1].call is not None:  # pipekit refuses words for it too
+        return False
+    return variable(WORDS) not in env_names
+
+
+def appended_words(target: str, through_pipekit: bool) -> str:
+    """The end of a ``uses`` step's last recipe line: ``make TARGET ARGS="..."`` appends the
+    words when TARGET is a goal (nothing, not even a space, otherwise)."""
+    var = variable(WORDS)
+    sep = " -- " if through_pipekit else " "
+    return f"$(if $(call pipekit_given,{target},{var}),{sep}$({var}))"

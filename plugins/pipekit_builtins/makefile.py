@@ -184,10 +184,10 @@ class MakefileEmitter(Emitter):
                     out += _computed(k, v[1], plan.env[:i], layout.root, plan.env_files)
                 elif k in make_env:
                     out.append(f"export {k} := {v}")
-        out += helper_lines(helpers - {"pipekit_cl"}, layout.root)
+        out += helper_lines(helpers - {"pipekit_cl", "pipekit_args"}, layout.root)
         if "pipekit_cl" in helpers:
             out += ["", *COMMAND_LINE_WINS]
-        if any(t.templates for t in plan.tasks):
+        if "pipekit_args" in helpers:
             out += ["", *_make_args.DEFINITIONS]
         phony = [layout.names[t.name] for t in plan.tasks]
         if len(plan.default) > 1:
@@ -255,6 +255,11 @@ class MakefileEmitter(Emitter):
             _make_args.check(task, {k for k, _ in plan.env} | set(HELPERS) | {"pipekit_cl"})
             recipe = [_make_args.references(line, task, _unescaped(target)) for line in recipe]
             lines.append(_make_args.usage(task, _unescaped(target)))
+            used.add("pipekit_args")
+        elif _make_args.takes_words(task, {k for k, _ in plan.env}):
+            recipe[-1] += _make_args.appended_words(_unescaped(target), task.needs_pipekit)
+            lines.append(_make_args.usage(task, _unescaped(target), words=True))
+            used.add("pipekit_args")
         if not task.outputs:
             return [*lines, *_wrap(f"{target}:", deps), *recipe], used
         # A task with outputs: its files are real targets, remade when a source is newer.
