@@ -150,7 +150,7 @@ def test_without_watchfiles_the_error_says_what_to_install(project: Project) -> 
     result = project.run("watch", "build", env={"PYTHONPATH": str(project.path / "stub")})
     result.assert_error(
         "pipekit watch needs the watchfiles package, which is not installed",
-        "hint: pip install 'pipekit[watch]'",
+        "hint: pip install 'pipekit-runner[watch]'",
     )
 
 
@@ -179,3 +179,32 @@ def test_a_broken_pipeline_toml_is_reported_and_watching_goes_on(project: Projec
     assert code == 130
     assert "invalid TOML: expected '=' after a key" in err
     assert project.read("log.txt") == "ran\nfixed\n"
+
+
+GREET = """\
+[tasks.greet]
+run = "echo {{who}} {{args}} >> log.txt"
+args.who = "world"
+sources = ["src/*.txt"]
+"""
+
+
+@needs_watchfiles
+def test_task_arguments_and_overrides_reach_every_run(project: Project) -> None:
+    """`pipekit watch TASK --name v -- WORDS NAME=value` runs what `pipekit run` would."""
+    files = {"pipeline.toml": GREET.replace(">> log", "$MODE >> log"), "src/a.txt": "a\n"}
+    with watching(project, files, "greet", "--who", "you", "MODE=m", "--", "-x") as proc:
+        _started(proc)
+        assert project.read("log.txt") == "you -x m\n"
+        project.write("src/a.txt", "a2\n")
+        wait_for_file((project.path / "log.txt"), lines=2)
+        assert project.read("log.txt") == "you -x m\nyou -x m\n"
+        assert _stop(proc)[0] == 130
+
+
+@needs_watchfiles
+def test_bad_task_arguments_stop_watch_at_once(project: Project) -> None:
+    project.write({"pipeline.toml": GREET, "src/a.txt": "a\n"})
+    project.run("watch", "greet", "--whom", "x").assert_error(
+        "pipekit: error: unknown option --whom for task 'greet'; did you mean '--who'?"
+    )

@@ -140,12 +140,13 @@ def main(argv: list[str] | None = None) -> int:
         parser = build_parser(command)
         words: list[str] = []
         passthrough = None
-        if command == "run":  # task words argparse cannot read: see runargs.split_words
+        takes_words = command in ("run", "watch")
+        if takes_words:  # task words argparse cannot read: see runargs.split_words
             from pipekit.cli.runargs import split_words
 
-            args_list, words, passthrough = split_words(args_list)
+            args_list, words, passthrough = split_words(args_list, command or "run")
         args = parser.parse_args(args_list)
-        if command == "run":
+        if takes_words:
             args.tasks, args.passthrough = words, passthrough
         if args.command is None:
             parser.print_help()

@@ -230,9 +230,12 @@ def task_option(arg: str, words: list[str]) -> bool:
     return arg.startswith("--") or arg == "-h" or arg[1:].replace(".", "", 1).isdigit()
 
 
-def split_words(argv: list[str]) -> tuple[list[str], list[str], list[str] | None]:
-    """For argparse: ``argv`` without the task words after ``run`` (which argparse cannot
-    read), the task words in order, and the words after ``--`` (None without ``--``)."""
+def split_words(
+    argv: list[str], command: str = "run"
+) -> tuple[list[str], list[str], list[str] | None]:
+    """For argparse: ``argv`` without the task words after ``command`` (``run``, or
+    ``watch``, whose options are run's), which argparse cannot read; the task words in
+    order; and the words after ``--`` (None without ``--``)."""
     keep: list[str] = []
     words: list[str] = []
     i, n = 0, len(argv)
@@ -241,7 +244,7 @@ def split_words(argv: list[str]) -> tuple[list[str], list[str], list[str] | None
         arg = argv[i]
         i += 1
         if not seen_run:
-            seen_run = arg == "run"
+            seen_run = arg == command
             keep.append(arg)
         elif arg == "--":
             return keep, words, argv[i:]

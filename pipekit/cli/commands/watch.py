@@ -3,7 +3,7 @@
 Each run is an ordinary ``pipekit run`` (so only what is out of date runs), one at a time:
 changes made during a run are collected and start one more run after it. Changes to the
 tasks' outputs and to .pipekit/ never count. Needs the ``watchfiles`` package
-(``pip install 'pipekit[watch]'``).
+(``pip install 'pipekit-runner[watch]'``).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from pipekit.cli.watching import WatchSet
+    from pipekit.model import Pipeline
 
 #: A batch of changes ends after this long without another (editors write, rename, chmod).
 QUIET_MS = 200
@@ -47,7 +48,7 @@ def _require_watchfiles() -> None:
     except ImportError:
         raise PipekitError(
             "pipekit watch needs the watchfiles package, which is not installed",
-            hint="pip install 'pipekit[watch]' (or pip install watchfiles)",
+            hint="pip install 'pipekit-runner[watch]' (or pip install watchfiles)",
         ) from None
 
 
@@ -58,10 +59,15 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
 
     _require_watchfiles()
     pipeline = inv.pipeline()
-    targets = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
+    passthrough: list[str] | None = getattr(args, "passthrough", None)
+    if passthrough is not None or any(w.startswith("-") or "=" in w for w in args.tasks):
+        targets = _bound_targets(pipeline, args.tasks, passthrough)
+    else:
+        targets = check_names(pipeline, args.tasks) if args.tasks else list(pipeline.default)
     watched = watch_set(inv, pipeline, targets)
     argv = [sys.executable, "-m", "pipekit", "-f", pipeline.path, "--color", inv.color_choice]
-    argv += ["run", *(["-j", str(args.jobs)] if args.jobs else []), *targets]
+    argv += ["run", *(["-j", str(args.jobs)] if args.jobs else []), *args.tasks]
+    argv += ["--", *passthrough] if passthrough is not None else []
     stopped_by: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
@@ -77,6 +83,24 @@ def main(args: argparse.Namespace, inv: Invocation) -> int:
         inv.err(f"pipekit: watch stopped ({signals.shown(signum)})")
         return 128 + signum
     return 0
+
+
+def _bound_targets(
+    pipeline: Pipeline, words: list[str], passthrough: list[str] | None
+) -> list[str]:
+    """The tasks ``words`` name, their arguments and overrides read as ``pipekit run``
+    reads them (``pipekit watch train --epochs 3``): bad ones are an error now, not on
+    every change."""
+    from pipekit.cli.taskwords import HelpWanted, bind, prepare
+    from pipekit.errors import PipekitError
+
+    try:
+        prepare(pipeline, words, passthrough, with_deps=True)
+    except HelpWanted as wanted:
+        raise PipekitError(
+            f"pipekit watch does not print a task's help: see pipekit run {wanted.task} --help"
+        ) from None
+    return bind(pipeline, words, passthrough).tasks or list(pipeline.default)
 
 
 def _loop(inv: Invocation, watched: WatchSet, targets: list[str], argv: list[str]) -> None:
