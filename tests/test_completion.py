@@ -79,6 +79,28 @@ def test_bash_completes_commands_options_and_tasks(project: Project) -> None:
     ]
 
 
+def test_bash_completes_the_full_names_of_included_tasks(project: Project) -> None:
+    """bash splits `ml:t` at ':' (COMP_WORDBREAKS) into `ml`, `:`, `t`, and replaces only
+    the part after the last ':': the replies are what follows it."""
+    project.write("pipeline.toml", '[pipeline]\ninclude = ["ml"]\n[tasks.lint]\nrun = "true"\n')
+    project.write(
+        "ml/pipeline.toml", '[pipeline]\ninclude = ["data"]\n[tasks.train]\nrun = "true"\n'
+    )
+    project.write("ml/data/pipeline.toml", '[tasks.fetch]\nrun = "true"\n')
+    _script(project, "bash")
+    driver = BASH_DRIVER.split("comp pipekit ''")[0]
+    driver += "comp pipekit run ml : t\ncomp pipekit run ml :\ncomp pipekit run m\n"
+    driver += "comp pipekit run ml : data : ''\n"
+    project.write("driver.bash", driver)
+    lines = _shell(project, ["bash", "--norc", "driver.bash"]).splitlines()
+    assert lines[1:] == [
+        "train",  # ml:t -> ml:train
+        "train data data:fetch",  # ml: -> its tasks, its namespace, the nested one's tasks
+        "ml ml:train ml:data ml:data:fetch",
+        "fetch",  # ml:data: -> ml:data:fetch
+    ]
+
+
 needs_fish = pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
 needs_zsh = pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
 

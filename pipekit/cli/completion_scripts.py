@@ -79,6 +79,11 @@ def bash(globals_: tuple[Option, ...], commands: tuple[Command, ...]) -> str:
 _pipekit() {{
     local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
     local cmd="" i opts="" words="" files="" pass=()
+    # bash splits ml:train at ':' (COMP_WORDBREAKS): the task name being completed, whole
+    local whole="$cur" j=$COMP_CWORD
+    while ((j > 2)) && [[ ${{COMP_WORDS[j]}} == : || ${{COMP_WORDS[j-1]}} == : ]]; do
+        ((j--)); whole="${{COMP_WORDS[j]}}$whole"
+    done
     for ((i = 1; i < COMP_CWORD; i++)); do
         case "${{COMP_WORDS[i]}}" in
             -f|--file|-C|--directory) pass+=("${{COMP_WORDS[i]}}" "${{COMP_WORDS[i+1]}}"); ((i++));;
@@ -99,8 +104,10 @@ _pipekit() {{
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     elif [[ -n $files ]]; then
         COMPREPLY=($(compgen -f -- "$cur"))
-    else
-        COMPREPLY=($(compgen -W "$words" -- "$cur"))
+    else  # offered whole, replied after the last ':' (the part bash replaces)
+        COMPREPLY=($(compgen -W "$words" -- "$whole"))
+        local colon="${{whole%"${{whole##*:}}"}}"
+        [[ -n $colon ]] && COMPREPLY=("${{COMPREPLY[@]#"$colon"}}")
     fi
 }}
 complete -F _pipekit pipekit
