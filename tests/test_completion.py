@@ -160,6 +160,55 @@ def test_zsh_completes_commands_options_and_tasks(project: Project) -> None:
     ]
 
 
+TRAIN = """\
+[pipeline]
+include = ["ml"]
+
+[tasks.lint]
+run = "true"
+"""
+ML_TRAIN = """\
+[tasks.train]
+run = "echo {{epochs}} {{fast}}"
+args.epochs = 10
+args.fast = false
+"""
+RUN_OPTIONS = "-j --jobs -k --keep-going -n --dry-run --force --no-deps --trace --cache"
+
+
+def test_bash_completes_the_named_tasks_arguments(project: Project) -> None:
+    project.write({"pipeline.toml": TRAIN, "ml/pipeline.toml": ML_TRAIN})
+    _script(project, "bash")
+    driver = BASH_DRIVER.split("comp pipekit ''")[0]
+    driver += "comp pipekit run ml : train --epochs 3 --\ncomp pipekit run lint --\n"
+    driver += "comp pipekit watch ml : train --f\n"
+    project.write("driver.bash", driver)
+    lines = _shell(project, ["bash", "--norc", "driver.bash"]).splitlines()
+    long_options = [o for o in RUN_OPTIONS.split() if o.startswith("--")]
+    assert lines[1].split() == [*long_options, "--epochs", "--fast", "--no-fast"]
+    assert lines[2].split() == long_options  # lint takes none
+    assert lines[3] == "--fast"
+
+
+@needs_fish
+def test_fish_completes_the_named_tasks_arguments(project: Project) -> None:
+    project.write({"pipeline.toml": TRAIN, "ml/pipeline.toml": ML_TRAIN})
+    _script(project, "fish")
+    line = "pipekit run ml:train --e"
+    out = _shell(project, ["fish", "-N", "-c", f"source completion.fish; complete -C '{line}'"])
+    assert out.splitlines() == ["--epochs"]
+
+
+@needs_zsh
+def test_zsh_completes_the_named_tasks_arguments(project: Project) -> None:
+    project.write({"pipeline.toml": TRAIN, "ml/pipeline.toml": ML_TRAIN})
+    _script(project, "zsh")
+    driver = ZSH_DRIVER.split("comp pipekit ''")[0] + "comp pipekit run ml:train --\n"
+    project.write("driver.zsh", driver)
+    lines = _shell(project, ["zsh", "-f", "driver.zsh"]).splitlines()
+    assert lines[1] == RUN_OPTIONS + " --epochs --fast --no-fast"
+
+
 def test_an_unknown_shell_is_an_error(project: Project) -> None:
     project.run("completion", "bsh").assert_error(
         "no completion for the shell 'bsh'; did you mean 'bash'?",

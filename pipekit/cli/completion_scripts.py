@@ -78,7 +78,7 @@ def bash(globals_: tuple[Option, ...], commands: tuple[Command, ...]) -> str:
     return f"""# bash completion for pipekit: source <(pipekit completion bash)
 _pipekit() {{
     local cur="${{COMP_WORDS[COMP_CWORD]}}" prev="${{COMP_WORDS[COMP_CWORD-1]}}"
-    local cmd="" i opts="" words="" files="" pass=()
+    local cmd="" ci=0 i opts="" words="" files="" pass=()
     # bash splits ml:train at ':' (COMP_WORDBREAKS): the task name being completed, whole
     local whole="$cur" j=$COMP_CWORD
     while ((j > 2)) && [[ ${{COMP_WORDS[j]}} == : || ${{COMP_WORDS[j-1]}} == : ]]; do
@@ -89,7 +89,7 @@ _pipekit() {{
             -f|--file|-C|--directory) pass+=("${{COMP_WORDS[i]}}" "${{COMP_WORDS[i+1]}}"); ((i++));;
             {_SKIP}) ((i++));;
             -*) ;;
-            *) [[ -z $cmd ]] && cmd="${{COMP_WORDS[i]}}";;
+            *) [[ -z $cmd ]] && cmd="${{COMP_WORDS[i]}}" && ci=$i;;
         esac
     done
     case "$prev" in
@@ -101,6 +101,10 @@ _pipekit() {{
         *) return;;
     esac
     if [[ $cur == -* ]]; then
+        if [[ $cmd == run || $cmd == watch ]]; then  # and the named task's arguments
+            local after="${{COMP_WORDS[*]:ci+1:COMP_CWORD-ci-1}}"
+            opts="$opts $(pipekit "${{pass[@]}}" list --arguments-of="$after" 2>/dev/null)"
+        fi
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     elif [[ -n $files ]]; then
         COMPREPLY=($(compgen -f -- "$cur"))
@@ -149,14 +153,14 @@ def zsh(globals_: tuple[Option, ...], commands: tuple[Command, ...]) -> str:
     return f"""#compdef pipekit
 # zsh completion for pipekit: source <(pipekit completion zsh) after compinit
 _pipekit() {{
-    local cmd="" i=2 cur=${{words[CURRENT]}} prev=${{words[CURRENT-1]}}
+    local cmd="" ci=0 i=2 cur=${{words[CURRENT]}} prev=${{words[CURRENT-1]}}
     local -a opts pass cmds
     while (( i < CURRENT )); do
         case ${{words[i]}} in
             -f|--file|-C|--directory) pass+=(${{words[i]}} ${{words[i+1]}}); (( i++ ));;
             {_SKIP}) (( i++ ));;
             -*) ;;
-            *) [[ -z $cmd ]] && cmd=${{words[i]}};;
+            *) [[ -z $cmd ]] && {{ cmd=${{words[i]}}; ci=$i }};;
         esac
         (( i++ ))
     done
@@ -170,6 +174,10 @@ _pipekit() {{
         *) return 1;;
     esac
     if [[ $cur == -* ]]; then
+        if [[ $cmd == (run|watch) ]]; then  # and the named task's arguments
+            local after="${{words[ci+1,CURRENT-1]}}"
+            opts+=(${{(f)"$(pipekit "${{pass[@]}}" list --arguments-of="$after" 2>/dev/null)"}})
+        fi
         _describe -t options option opts
     else
         positional
@@ -213,6 +221,10 @@ def fish(globals_: tuple[Option, ...], commands: tuple[Command, ...]) -> str:
             lines.append(
                 f"complete -c pipekit -n '__pipekit_command {c.name}' -a '(__pipekit_tasks)'"
             )
+        if c.name in ("run", "watch"):  # and the named task's arguments
+            lines.append(
+                f"complete -c pipekit -n '__pipekit_command {c.name}' -a '(__pipekit_arguments)'"
+            )
         elif c.positional == "words":
             words = _fish_quote(" ".join(c.words))
             lines.append(f"complete -c pipekit -n '__pipekit_command {c.name}' -a {words}")
@@ -249,6 +261,14 @@ end
 function __pipekit_tasks --description 'the task names of pipeline.toml'
     set -l found (__pipekit_words)
     pipekit $found[2..-1] list --names 2>/dev/null
+end
+function __pipekit_arguments --description 'the arguments of the task named last'
+    set -l found (__pipekit_words)
+    set -l words (commandline -opc)
+    set -l at (contains -i -- $found[1] $words)
+    set -l after
+    test -n "$at"; and test $at -lt (count $words); and set after $words[(math $at + 1)..-1]
+    pipekit $found[2..-1] list --arguments-of="$after" 2>/dev/null
 end
 complete -c pipekit -f
 {body}

@@ -120,3 +120,12 @@ def usage(task: Task) -> list[str]:
     if takes_words(task):
         out.append("[-- ARGS...]")
     return out
+
+
+def spellings(task: Task) -> list[str]:
+    """How the task's arguments are written on the command line, for completion:
+    ``--epochs``, ``--flag`` and ``--no-flag``."""
+    out = []
+    for name, kind, *_ in task.args:
+        out += [f"--{name}", f"--no-{name}"] if kind == "bool" else [f"--{name}"]
+    return out

@@ -21,6 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print JSON (one object per task)")
     p.add_argument("-a", "--all", action="store_true", help="also list private tasks (named _...)")
     p.add_argument("--names", action="store_true", help="print only the task names, one a line")
+    # for completion scripts: the words after the subcommand, as one string
+    p.add_argument("--arguments-of", metavar="WORDS", help=argparse.SUPPRESS)
 
 
 def is_private(name: str) -> bool:
@@ -32,6 +34,8 @@ def is_private(name: str) -> bool:
 def main(args: argparse.Namespace, inv: Invocation) -> int:
     if args.names:
         return _names(inv, args.all)
+    if args.arguments_of is not None:
+        return _arguments_of(inv, args.arguments_of)
     pipeline = inv.pipeline()
     if args.json:  # for tools: every task, private ones marked
         import json
@@ -91,6 +95,24 @@ def _as_json(t: Task, pipeline: Pipeline) -> dict[str, object]:
             for a in t.args
         ]
     return out
+
+
+def _arguments_of(inv: Invocation, words: str) -> int:
+    """For a completion script: the argument spellings of the last task named in ``words``
+    (the command line after ``run``; a shell may have split ``ml:train`` at ':');
+    quiet about a missing or broken pipeline.toml."""
+    from pipekit.errors import PipekitError
+    from pipekit.load.args import spellings
+
+    try:
+        tasks = inv.pipeline().tasks
+    except PipekitError:
+        return 0
+    joined = words.replace(" : ", ":").replace(" :", ":").replace(": ", ":").split()
+    named = [w for w in joined if w in tasks]
+    for spelling in spellings(tasks[named[-1]]) if named else []:
+        inv.out(spelling)
+    return 0
 
 
 def _names(inv: Invocation, everything: bool) -> int:
