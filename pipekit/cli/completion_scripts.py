@@ -100,20 +100,25 @@ _pipekit() {{
 {nl.join(command_arms)}
         *) return;;
     esac
+{_BASH_REPLY}"""
+
+
+# The end of bash's _pipekit: the replies, once opts, words and files are known.
+_BASH_REPLY = """\
     if [[ $cur == -* ]]; then
         if [[ $cmd == run || $cmd == watch ]]; then  # and the named task's arguments
-            local after="${{COMP_WORDS[*]:ci+1:COMP_CWORD-ci-1}}"
-            opts="$opts $(pipekit "${{pass[@]}}" list --arguments-of="$after" 2>/dev/null)"
+            local after="${COMP_WORDS[*]:ci+1:COMP_CWORD-ci-1}"
+            opts="$opts $(pipekit "${pass[@]}" list --arguments-of="$after" 2>/dev/null)"
         fi
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
     elif [[ -n $files ]]; then
         COMPREPLY=($(compgen -f -- "$cur"))
     else  # offered whole, replied after the last ':' (the part bash replaces)
         COMPREPLY=($(compgen -W "$words" -- "$whole"))
-        local colon="${{whole%"${{whole##*:}}"}}"
-        [[ -n $colon ]] && COMPREPLY=("${{COMPREPLY[@]#"$colon"}}")
+        local colon="${whole%"${whole##*:}"}"
+        [[ -n $colon ]] && COMPREPLY=("${COMPREPLY[@]#"$colon"}")
     fi
-}}
+}
 complete -F _pipekit pipekit
 """
 
@@ -221,17 +226,24 @@ def fish(globals_: tuple[Option, ...], commands: tuple[Command, ...]) -> str:
             lines.append(
                 f"complete -c pipekit -n '__pipekit_command {c.name}' -a '(__pipekit_tasks)'"
             )
-        if c.name in ("run", "watch"):  # and the named task's arguments
-            lines.append(
-                f"complete -c pipekit -n '__pipekit_command {c.name}' -a '(__pipekit_arguments)'"
-            )
         elif c.positional == "words":
             words = _fish_quote(" ".join(c.words))
             lines.append(f"complete -c pipekit -n '__pipekit_command {c.name}' -a {words}")
         elif c.positional == "file":
             lines.append(f"complete -c pipekit -n '__pipekit_command {c.name}' -F")
+        if c.name in ("run", "watch"):  # and the named task's arguments
+            lines.append(
+                f"complete -c pipekit -n '__pipekit_command {c.name}' -a '(__pipekit_arguments)'"
+            )
     body = "\n".join(lines)
-    return f"""# fish completion for pipekit:
+    return f"""{_FISH_FUNCTIONS}complete -c pipekit -f
+{body}
+"""
+
+
+# What fish's completions call: the subcommand and -f/-C of the line, tasks, arguments.
+_FISH_FUNCTIONS = """\
+# fish completion for pipekit:
 #   pipekit completion fish > ~/.config/fish/completions/pipekit.fish
 function __pipekit_words --description 'the subcommand of the command line, then -f/-C'
     set -l words (commandline -opc)
@@ -270,6 +282,4 @@ function __pipekit_arguments --description 'the arguments of the task named last
     test -n "$at"; and test $at -lt (count $words); and set after $words[(math $at + 1)..-1]
     pipekit $found[2..-1] list --arguments-of="$after" 2>/dev/null
 end
-complete -c pipekit -f
-{body}
 """
