@@ -12,11 +12,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers_emit import ROOT, base_env, pipekit
 
 #: the kit beside the repository (in CI: a fresh clone with shared/ next to it)
 GHA_LOCAL = ROOT.parent / "shared" / "gha-local"
 RUN_WORKFLOW = GHA_LOCAL / "run-workflow.sh"
+#: the marks of a test module that runs workflows under act (slow; skipped without gha-local)
+ACT_MARKS = [
+    pytest.mark.slow,
+    pytest.mark.timeout(1200),
+    pytest.mark.skipif(
+        not RUN_WORKFLOW.is_file(),
+        reason=f"{GHA_LOCAL} is absent (it sits beside the repository in CI)",
+    ),
+]
 
 _LINE = re.compile(r"^\[(?P<wf>[^/\]]+)/(?P<job>[^\]]+?)\s*\] (?P<rest>.*)$")
 _STEP_RUN = re.compile(r"^⭐ Run Main (?P<step>.+)$")

@@ -13,20 +13,11 @@ import re
 import uuid
 from pathlib import Path
 
-import pytest
-
-from tests.helpers_act import GHA_LOCAL, RUN_WORKFLOW, ActRun, build_wheel
+from tests.helpers_act import ACT_MARKS, ActRun, build_wheel
 from tests.helpers_act import run_workflow as act
 from tests.helpers_emit import pipekit
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.timeout(1200),
-    pytest.mark.skipif(
-        not RUN_WORKFLOW.is_file(),
-        reason=f"{GHA_LOCAL} is absent (it sits beside the repository in CI)",
-    ),
-]
+pytestmark = ACT_MARKS
 
 PIPELINE = """\
 [pipeline]

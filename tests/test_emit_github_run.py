@@ -17,19 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_act import GHA_LOCAL, RUN_WORKFLOW, ActRun, build_wheel, executed, expected
+from tests.helpers_act import ACT_MARKS, ActRun, build_wheel, executed, expected
 from tests.helpers_act import run_workflow as act
 from tests.helpers_docker import free_port, unique
 from tests.helpers_emit import EXAMPLES, load_workflow, pipekit
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.timeout(1200),
-    pytest.mark.skipif(
-        not RUN_WORKFLOW.is_file(),
-        reason=f"{GHA_LOCAL} is absent (it sits beside the repository in CI)",
-    ),
-]
+pytestmark = ACT_MARKS
 
 GENERATED = """\
 [pipeline]
